@@ -1,0 +1,304 @@
+"""Adaptive 8th-order Dormand–Prince stepper (DOP853) with 7th-order dense output.
+
+The tableau comes from scipy (Hairer's coefficients, HNW I §II.10). The step-size
+control is Hairer's: the 5th/3rd-order blended error estimate and the
+(optionally PI, Lund-stabilised) controller of dop853.f. With
+``controller=SCIPY_CONTROLLER`` the accepted steps coincide with
+``scipy.integrate.solve_ivp(method="DOP853")``; the default is Hairer's
+(factor limits 1/3..6).
+
+Two hooks make the stepper reusable for distributed and transformed states:
+
+* ``norm``: an object with ``sum_sq(x) -> float`` (global sum of |x|^2) and
+  ``size`` (global element count). An MPI state reduces ``sum_sq`` over ranks,
+  so every rank takes the same step.
+* ``frame``: an integrating factor. After each accepted step the stepper calls
+  ``frame.rebase(t_new, y, f) -> (y, f)`` so the interaction picture is
+  re-anchored at every step start; dense values are mapped back with
+  ``frame.physical(t, t_anchor, y)``, and ``frame.set_anchor(t)`` fixes the
+  anchor that ``fun`` uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.integrate._ivp import dop853_coefficients as _co
+
+
+class IntegrationError(RuntimeError):
+    """The integration cannot continue (step-size underflow, non-finite state)."""
+
+
+@dataclass(frozen=True)
+class Controller:
+    """Step-size controller constants (Hairer's dop853.f names in brackets)."""
+
+    safety: float = 0.9  # [safe]
+    min_factor: float = 1.0 / 3.0  # [1/fac1]: largest shrink per step
+    max_factor: float = 6.0  # [1/fac2]: largest growth per step
+    beta: float = 0.0  # [beta]: PI (Lund) stabilisation, 0 = plain I-controller
+
+    def __post_init__(self):
+        if not 0 < self.safety < 1:
+            raise ValueError(f"controller safety={self.safety} must lie in (0, 1)")
+        if not 0 < self.min_factor < 1 < self.max_factor:
+            raise ValueError("controller needs 0 < min_factor < 1 < max_factor")
+        if not 0 <= self.beta <= 0.2:
+            raise ValueError(f"controller beta={self.beta} must lie in [0, 0.2]")
+
+
+HAIRER_CONTROLLER = Controller()
+SCIPY_CONTROLLER = Controller(safety=0.9, min_factor=0.2, max_factor=10.0, beta=0.0)
+
+
+class LocalNorm:
+    """Sum of squares over a state held entirely in this process."""
+
+    def __init__(self, size: int):
+        self.size = size
+
+    @staticmethod
+    def sum_sq(x: np.ndarray):
+        # norm()**2 rather than a dot product: the error estimate cancels
+        # heavily, so summation order decides the last bits of the step size.
+        return np.linalg.norm(x.ravel()) ** 2
+
+
+@dataclass
+class Stats:
+    nfev: int = 0
+    naccept: int = 0
+    nreject: int = 0
+    ndense: int = 0  # steps that needed the 3 extra dense-output stages
+
+    def as_dict(self) -> dict:
+        return dict(nfev=self.nfev, naccept=self.naccept, nreject=self.nreject,
+                    ndense=self.ndense)
+
+
+@dataclass
+class Checkpoint:
+    """Everything needed to continue a run bit-for-bit from a step boundary."""
+
+    t: float
+    y: np.ndarray
+    f: np.ndarray
+    h_abs: float
+    facold: float
+    stats: dict = field(default_factory=dict)
+
+
+class DOP853:
+    """Integrate y' = fun(t, y) from t0 to t_end, one accepted step per call.
+
+    ``fun`` may write into nothing and must return a new array (or a buffer
+    it owns and does not reuse before the next call returns).
+    """
+
+    n_stages = _co.N_STAGES
+    order = 8
+    error_exponent = -1.0 / 8.0  # the 7th-order error estimate scales like h^8
+
+    def __init__(self, fun, t0: float, y0: np.ndarray, t_end: float, *,
+                 rtol: float = 1e-9, atol: float = 1e-12, first_step: float | None = None,
+                 max_step: float = np.inf, controller: Controller = HAIRER_CONTROLLER,
+                 norm=None, frame=None, max_steps: int | None = None):
+        if t_end <= t0:
+            raise ValueError(f"t_end={t_end} must be greater than t0={t0}")
+        if not (rtol > 0 and atol >= 0):
+            raise ValueError(f"need rtol > 0 and atol >= 0, got rtol={rtol}, atol={atol}")
+        if not max_step > 0:
+            raise ValueError(f"max_step={max_step} must be positive")
+        self.fun = fun
+        self.t = float(t0)
+        self.t_end = float(t_end)
+        self.rtol, self.atol = float(rtol), float(atol)
+        self.max_step = float(max_step)
+        self.ctrl = controller
+        self.frame = frame
+        self.max_steps = max_steps
+        self.y = np.array(y0, copy=True)
+        self.norm = norm if norm is not None else LocalNorm(self.y.size)
+        self.stats = Stats()
+        dtype = np.result_type(self.y.dtype, np.float64)
+        self.y = self.y.astype(dtype, copy=False)
+        self.K = np.empty((_co.N_STAGES_EXTENDED,) + self.y.shape, dtype=dtype)
+        self.A, self.B, self.C = _co.A[:self.n_stages, :self.n_stages], _co.B, _co.C[:self.n_stages]
+        self.E3, self.E5 = _co.E3, _co.E5
+        self._dense = None
+        self.t_old = self.y_old = self.y_end = None
+        self.facold = 1e-4
+        if frame is not None:
+            frame.set_anchor(self.t)
+        self.f = self._call(self.t, self.y)
+        if first_step is None:
+            self.h_abs = self._initial_step()
+        else:
+            if not 0 < first_step <= t_end - t0:
+                raise ValueError(f"first_step={first_step} must lie in (0, t_end - t0]")
+            self.h_abs = float(first_step)
+
+    # -- helpers -------------------------------------------------------------
+    def _call(self, t, y):
+        self.stats.nfev += 1
+        return self.fun(t, y)
+
+    def _rms(self, x) -> float:
+        return np.sqrt(self.norm.sum_sq(x) / self.norm.size)
+
+    def _initial_step(self) -> float:
+        """Hairer–Wanner's starting-step heuristic (HNW I §II.4), as scipy does it."""
+        y0, f0 = self.y, self.f
+        interval = self.t_end - self.t
+        scale = self.atol + np.abs(y0) * self.rtol
+        d0, d1 = self._rms(y0 / scale), self._rms(f0 / scale)
+        h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+        h0 = min(h0, interval)
+        f1 = self._call(self.t + h0, y0 + h0 * f0)
+        d2 = self._rms((f1 - f0) / scale) / h0
+        if d1 <= 1e-15 and d2 <= 1e-15:
+            h1 = max(1e-6, h0 * 1e-3)
+        else:
+            h1 = (0.01 / max(d1, d2)) ** (1.0 / self.order)
+        if self.frame is not None:
+            self.frame.set_anchor(self.t)  # the trial call must not move the anchor
+        return min(100 * h0, h1, interval, self.max_step)
+
+    def _error_norm(self, h, scale) -> float:
+        K = self.K[:self.n_stages + 1]
+        err5 = np.dot(K.T, self.E5) / scale
+        err3 = np.dot(K.T, self.E3) / scale
+        e5, e3 = self.norm.sum_sq(err5), self.norm.sum_sq(err3)
+        if e5 == 0 and e3 == 0:
+            return 0.0
+        return abs(h) * e5 / np.sqrt((e5 + 0.01 * e3) * self.norm.size)
+
+    def _rk_step(self, t, y, h):
+        K = self.K
+        K[0] = self.f
+        for s in range(1, self.n_stages):
+            dy = np.dot(K[:s].T, self.A[s, :s]) * h
+            K[s] = self._call(t + self.C[s] * h, y + dy)
+        y_new = y + h * np.dot(K[:self.n_stages].T, self.B)
+        K[self.n_stages] = self._call(t + h, y_new)
+        return y_new
+
+    # -- public --------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.t >= self.t_end
+
+    def step(self) -> None:
+        """Take one accepted step (retrying rejected ones); raise IntegrationError."""
+        if self.done:
+            raise IntegrationError("the integration already reached t_end")
+        if self.max_steps is not None and self.stats.naccept >= self.max_steps:
+            raise IntegrationError(f"max_steps={self.max_steps} reached at t={self.t:.6g}")
+        t, y = self.t, self.y
+        min_step = 10 * abs(np.nextafter(t, np.inf) - t)
+        h_abs = min(self.h_abs, self.max_step)
+        h_abs = max(h_abs, min_step)
+        ctrl = self.ctrl
+        rejected = False
+        nonfinite = 0
+        while True:
+            if h_abs < min_step:
+                raise IntegrationError(
+                    f"step size underflow at t={t:.9g}: h={h_abs:.3g} < {min_step:.3g}; "
+                    "the solution is probably singular or the tolerances too tight")
+            t_new = min(t + h_abs, self.t_end)
+            h = t_new - t
+            y_new = self._rk_step(t, y, h)
+            scale = self.atol + np.maximum(np.abs(y), np.abs(y_new)) * self.rtol
+            err = self._error_norm(h, scale)
+            if not np.isfinite(err):
+                nonfinite += 1
+                self.stats.nreject += 1
+                if nonfinite >= 25:
+                    raise IntegrationError(
+                        f"non-finite values (NaN/Inf) in the solution at t={t:.9g}: "
+                        f"{nonfinite} step-size reductions did not remove them")
+                h_abs = h * ctrl.min_factor
+                rejected = True
+                continue
+            fac11 = err ** (-self.error_exponent - 0.2 * ctrl.beta)
+            if err < 1:
+                if err == 0:
+                    factor = ctrl.max_factor
+                elif ctrl.beta == 0:
+                    factor = ctrl.safety * err ** self.error_exponent
+                else:
+                    factor = ctrl.safety * self.facold ** ctrl.beta / fac11
+                factor = min(ctrl.max_factor, max(ctrl.min_factor, factor))
+                if rejected:
+                    factor = min(1.0, factor)
+                self.facold = max(err, 1e-4)
+                h_abs = h * factor
+                break
+            self.stats.nreject += 1
+            h_abs = h * max(ctrl.min_factor, ctrl.safety / fac11)
+            rejected = True
+        self.stats.naccept += 1
+        self.t_old, self.y_old, self.h_old = t, y, h
+        self.t, self.y_end = t_new, y_new  # y_end stays in the frame of the step start
+        f_new = self.K[self.n_stages]
+        self.h_abs = h_abs
+        self._dense = None
+        if self.frame is None:
+            self.y, self.f = y_new, f_new.copy()
+        else:
+            self.y, self.f = self.frame.rebase(t_new, y_new, f_new)
+
+    def dense(self, t: float) -> np.ndarray:
+        """The 7th-order interpolant at t within the last step, in the physical frame."""
+        if self.t_old is None or not (self.t_old <= t <= self.t):
+            raise ValueError(f"t={t} is outside the last step [{self.t_old}, {self.t}]")
+        if self._dense is None:
+            self._dense = self._dense_coefficients()
+        x = (t - self.t_old) / self.h_old
+        F = self._dense
+        y = np.zeros_like(self.y_old)
+        for i, f in enumerate(F[::-1]):
+            y += f
+            y *= x if i % 2 == 0 else (1 - x)
+        y += self.y_old
+        if self.frame is not None:
+            y = self.frame.physical(t, self.t_old, y)
+        return y
+
+    def _dense_coefficients(self):
+        K, h = self.K, self.h_old
+        t_old, y_old = self.t_old, self.y_old
+        # The extra stages live in the frame anchored at the old step start.
+        if self.frame is not None:
+            self.frame.set_anchor(t_old)
+        for s in range(self.n_stages + 1, _co.N_STAGES_EXTENDED):
+            dy = np.dot(K[:s].T, _co.A[s, :s]) * h
+            K[s] = self._call(t_old + _co.C[s] * h, y_old + dy)
+        if self.frame is not None:
+            self.frame.set_anchor(self.t)
+        self.stats.ndense += 1
+        f_new_old_frame = K[self.n_stages]
+        delta = self.y_end - y_old
+        F = np.empty((_co.INTERPOLATOR_POWER,) + y_old.shape, dtype=y_old.dtype)
+        F[0] = delta
+        F[1] = h * K[0] - delta
+        F[2] = 2 * delta - h * (f_new_old_frame + K[0])
+        F[3:] = h * np.dot(_co.D, K.reshape(len(K), -1)).reshape((-1,) + y_old.shape)
+        return F
+
+    # -- restart -------------------------------------------------------------
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(t=self.t, y=self.y.copy(), f=self.f.copy(), h_abs=self.h_abs,
+                          facold=self.facold, stats=self.stats.as_dict())
+
+    def restore(self, cp: Checkpoint) -> None:
+        self.t = float(cp.t)
+        self.y = np.array(cp.y, dtype=self.y.dtype, copy=True)
+        self.f = np.array(cp.f, dtype=self.y.dtype, copy=True)
+        self.h_abs, self.facold = float(cp.h_abs), float(cp.facold)
+        self.stats = Stats(**cp.stats)
+        self.t_old = self.y_old = self._dense = None
+        if self.frame is not None:
+            self.frame.set_anchor(self.t)

@@ -1,0 +1,116 @@
+"""DOP853 stepper vs scipy.integrate.solve_ivp(method='DOP853') and exact solutions."""
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from physim.integrate import DOP853, SCIPY_CONTROLLER, Controller, IntegrationError
+
+
+def arenstorf(t, y):
+    mu = 0.012277471
+    mp = 1 - mu
+    d1 = ((y[0] + mu) ** 2 + y[1] ** 2) ** 1.5
+    d2 = ((y[0] - mp) ** 2 + y[1] ** 2) ** 1.5
+    return np.array([y[2], y[3],
+                     y[0] + 2 * y[3] - mp * (y[0] + mu) / d1 - mu * (y[0] - mp) / d2,
+                     y[1] - 2 * y[2] - mp * y[1] / d1 - mu * y[1] / d2])
+
+
+ARENSTORF_Y0 = np.array([0.994, 0.0, 0.0, -2.00158510637908252240537862224])
+ARENSTORF_T = 17.0652165601579625588917206249
+
+
+def run_all(stepper, t_eval):
+    ts, ys, out = [stepper.t], [stepper.y.copy()], []
+    k = 0
+    while not stepper.done:
+        stepper.step()
+        ts.append(stepper.t)
+        ys.append(stepper.y.copy())
+        while k < len(t_eval) and t_eval[k] <= stepper.t:
+            out.append(stepper.dense(t_eval[k]) if t_eval[k] > stepper.t_old else ys[-2])
+            k += 1
+    return np.array(ts), np.array(ys), np.array(out)
+
+
+@pytest.mark.parametrize("rtol", [1e-6, 1e-10])
+def test_same_steps_as_scipy_arenstorf(rtol):
+    atol = rtol * 1e-3
+    ref = solve_ivp(arenstorf, (0, ARENSTORF_T), ARENSTORF_Y0, method="DOP853",
+                    rtol=rtol, atol=atol, dense_output=True)
+    st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=rtol, atol=atol,
+                controller=SCIPY_CONTROLLER)
+    t_eval = np.linspace(0.5, ARENSTORF_T, 37)
+    ts, ys, dense = run_all(st, t_eval)
+    assert len(ts) == len(ref.t)
+    np.testing.assert_array_equal(ts, ref.t)
+    np.testing.assert_allclose(ys, ref.y.T, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(dense, ref.sol(t_eval).T, rtol=1e-11, atol=1e-12)
+    # scipy with dense_output=True pays the 3 extra stages on every step; we only
+    # pay them on steps that contain an output time.
+    assert st.stats.nfev - 3 * st.stats.ndense == ref.nfev - 3 * (len(ref.t) - 1)
+    # the orbit is periodic: the stepper also meets the exact answer
+    assert np.abs(ys[-1] - ARENSTORF_Y0).max() < 1e4 * rtol
+
+
+def test_complex_state_matches_scipy():
+    lam = np.array([-0.5 + 3j, 1j, -2 + 0.1j])
+    fun = lambda t, y: lam * y + np.sin(t)  # noqa: E731
+    y0 = np.array([1 + 0j, 0.5j, 2.0])
+    ref = solve_ivp(fun, (0, 5), y0, method="DOP853", rtol=1e-9, atol=1e-12)
+    st = DOP853(fun, 0.0, y0, 5.0, rtol=1e-9, atol=1e-12, controller=SCIPY_CONTROLLER)
+    ts, ys, _ = run_all(st, [])
+    np.testing.assert_allclose(ts, ref.t, rtol=1e-13)
+    np.testing.assert_allclose(ys, ref.y.T, rtol=1e-11, atol=1e-13)
+
+
+def test_order_eight_on_exponential():
+    errs = []
+    for h in (0.2, 0.1):
+        st = DOP853(lambda t, y: -y, 0.0, np.array([1.0]), 2.0, first_step=h,
+                    rtol=1.0, atol=1.0, max_step=h)
+        while not st.done:
+            st.step()
+        errs.append(abs(st.y[0] - np.exp(-2.0)))
+    assert 7.5 < np.log2(errs[0] / errs[1]) < 8.6
+
+
+def test_hairer_controller_default_and_pi():
+    for ctrl in (Controller(), Controller(beta=0.04)):
+        st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=1e-10, atol=1e-13,
+                    controller=ctrl)
+        while not st.done:
+            st.step()
+        assert np.abs(st.y - ARENSTORF_Y0).max() < 1e-6
+
+
+def test_checkpoint_restore_is_bitwise():
+    st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=1e-8, atol=1e-11)
+    for _ in range(50):
+        st.step()
+    cp = st.checkpoint()
+    while not st.done:
+        st.step()
+    st2 = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=1e-8, atol=1e-11)
+    st2.restore(cp)
+    while not st2.done:
+        st2.step()
+    assert np.array_equal(st.y, st2.y) and st.stats.naccept == st2.stats.naccept
+
+
+def test_blow_up_raises_clear_error():
+    # y' = y^2, y(0)=1 blows up at t=1
+    st = DOP853(lambda t, y: y * y, 0.0, np.array([1.0]), 2.0, rtol=1e-8, atol=1e-8)
+    with pytest.raises(IntegrationError, match="underflow|non-finite"):
+        while not st.done:
+            st.step()
+    assert st.t < 1.0 + 1e-6
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="t_end"):
+        DOP853(lambda t, y: y, 1.0, np.ones(1), 0.5)
+    with pytest.raises(ValueError, match="rtol"):
+        DOP853(lambda t, y: y, 0.0, np.ones(1), 1.0, rtol=-1)
+    with pytest.raises(ValueError, match="safety"):
+        Controller(safety=2)
