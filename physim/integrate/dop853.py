@@ -79,7 +79,12 @@ class Stats:
 
 @dataclass
 class Checkpoint:
-    """Everything needed to continue a run bit-for-bit from a step boundary."""
+    """Everything needed to continue a run bit for bit.
+
+    After at least one step it describes the *start* of the last accepted step
+    (``replay=True``): restoring replays that step with the same trial step, so
+    dense output inside it (a snapshot's neighbours) is available again.
+    """
 
     t: float
     y: np.ndarray
@@ -87,6 +92,9 @@ class Checkpoint:
     h_abs: float
     facold: float
     stats: dict = field(default_factory=dict)
+    replay: bool = False
+    rejected: bool = False  # the replayed step had rejections: no growth after it
+    dense_done: bool = False  # its dense stages were already counted in stats
 
 
 class DOP853:
@@ -128,10 +136,11 @@ class DOP853:
         self.E3, self.E5 = _co.E3, _co.E5
         self._dense = None
         self.t_old = self.y_old = self.y_end = None
+        self._replay = None
         self.facold = 1e-4
         if frame is not None:
             frame.set_anchor(self.t)
-        self.f = self._call(self.t, self.y)
+        self.f = np.array(self._call(self.t, self.y), copy=True)
         if first_step is None:
             self.h_abs = self._initial_step()
         else:
@@ -200,13 +209,15 @@ class DOP853:
         h_abs = min(self.h_abs, self.max_step)
         h_abs = max(h_abs, min_step)
         ctrl = self.ctrl
-        rejected = False
+        rejected = False if self._replay is None else self._replay[0]
         nonfinite = 0
+        start = (self.f, self.facold)
         while True:
             if h_abs < min_step:
                 raise IntegrationError(
                     f"step size underflow at t={t:.9g}: h={h_abs:.3g} < {min_step:.3g}; "
                     "the solution is probably singular or the tolerances too tight")
+            h_try = h_abs
             t_new = min(t + h_abs, self.t_end)
             h = t_new - t
             y_new = self._rk_step(t, y, h)
@@ -240,6 +251,11 @@ class DOP853:
             h_abs = h * max(ctrl.min_factor, ctrl.safety / fac11)
             rejected = True
         self.stats.naccept += 1
+        self._last = (start, h_try, rejected)
+        self._dense_counted = False
+        if self._replay is not None:
+            _, stats, self._dense_counted = self._replay
+            self.stats, self._replay = Stats(**stats), None
         self.t_old, self.y_old, self.h_old = t, y, h
         self.t, self.y_end = t_new, y_new  # y_end stays in the frame of the step start
         f_new = self.K[self.n_stages]
@@ -278,7 +294,10 @@ class DOP853:
             K[s] = self._call(t_old + _co.C[s] * h, y_old + dy)
         if self.frame is not None:
             self.frame.set_anchor(self.t)
-        self.stats.ndense += 1
+        if not self._dense_counted:
+            self.stats.ndense += 1
+        else:
+            self.stats.nfev -= _co.N_STAGES_EXTENDED - self.n_stages - 1
         f_new_old_frame = K[self.n_stages]
         delta = self.y_end - y_old
         F = np.empty((_co.INTERPOLATOR_POWER,) + y_old.shape, dtype=y_old.dtype)
@@ -290,15 +309,23 @@ class DOP853:
 
     # -- restart -------------------------------------------------------------
     def checkpoint(self) -> Checkpoint:
-        return Checkpoint(t=self.t, y=self.y.copy(), f=self.f.copy(), h_abs=self.h_abs,
-                          facold=self.facold, stats=self.stats.as_dict())
+        if self.t_old is None:
+            return Checkpoint(t=self.t, y=self.y.copy(), f=self.f.copy(), h_abs=self.h_abs,
+                              facold=self.facold, stats=self.stats.as_dict())
+        (f_old, facold_old), h_try, rejected = self._last
+        return Checkpoint(t=self.t_old, y=self.y_old.copy(), f=f_old.copy(), h_abs=h_try,
+                          facold=facold_old, stats=self.stats.as_dict(), replay=True,
+                          rejected=rejected, dense_done=self._dense is not None)
 
     def restore(self, cp: Checkpoint) -> None:
         self.t = float(cp.t)
         self.y = np.array(cp.y, dtype=self.y.dtype, copy=True)
         self.f = np.array(cp.f, dtype=self.y.dtype, copy=True)
         self.h_abs, self.facold = float(cp.h_abs), float(cp.facold)
-        self.stats = Stats(**cp.stats)
         self.t_old = self.y_old = self._dense = None
+        if cp.replay:
+            self._replay = (bool(cp.rejected), dict(cp.stats), bool(cp.dense_done))
+        else:
+            self.stats, self._replay = Stats(**cp.stats), None
         if self.frame is not None:
             self.frame.set_anchor(self.t)

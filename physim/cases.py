@@ -1,0 +1,237 @@
+"""Case files: TOML loading, schema validation and ``--set`` overrides.
+
+A case is a TOML table ``solver = "name"`` plus sections. Each solver declares
+its sections as a schema of :class:`Param` (or :class:`Variants` for a
+section whose keys depend on a ``kind``). Validation collects every problem
+and raises one :class:`CaseError` that names each bad key and what is allowed,
+before any work starts.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REQUIRED = object()
+
+
+class CaseError(ValueError):
+    """An invalid case: the message lists every bad key and what is allowed."""
+
+    def __init__(self, problems: list[str], source: str = "case"):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid {source}:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One case key: its type, default, allowed range or choices, and meaning."""
+
+    default: Any
+    type: type | str
+    doc: str
+    min: float | None = None
+    max: float | None = None
+    min_open: bool = False  # True: value must be > min rather than >= min
+    choices: tuple | None = None
+    units: str | None = None
+    length: int | None = None  # for list types: required length
+
+    def allowed(self) -> str:
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        t = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
+             "floats": "a list of numbers"}.get(self.type, str(self.type))
+        lo = "" if self.min is None else (f" > {self.min}" if self.min_open else f" >= {self.min}")
+        hi = "" if self.max is None else f" <= {self.max}"
+        rng = (lo + (" and" if lo and hi else "") + hi) if (lo or hi) else ""
+        n = f" of length {self.length}" if self.length else ""
+        return t + n + rng
+
+    def check(self, value) -> tuple[Any, str | None]:
+        """Return (coerced value, problem or None)."""
+        t = self.type
+        if t is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return value, f"expected {self.allowed()}, got {value!r}"
+            value = float(value)
+            if math.isnan(value):
+                return value, f"expected {self.allowed()}, got nan"
+        elif t is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return value, f"expected {self.allowed()}, got {value!r}"
+        elif t is bool:
+            if not isinstance(value, bool):
+                return value, f"expected true or false, got {value!r}"
+        elif t is str:
+            if not isinstance(value, str):
+                return value, f"expected {self.allowed()}, got {value!r}"
+        elif t == "floats":
+            if not isinstance(value, list) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                return value, f"expected {self.allowed()}, got {value!r}"
+            if self.length is not None and len(value) != self.length:
+                return value, f"expected {self.allowed()}, got {len(value)} values"
+            value = [float(v) for v in value]
+        if self.choices is not None and value not in self.choices:
+            return value, f"{value!r} is not allowed; expected {self.allowed()}"
+        vals = value if isinstance(value, list) else [value]
+        if t in (float, int, "floats"):
+            for v in vals:
+                low = self.min is not None and (v <= self.min if self.min_open else v < self.min)
+                high = self.max is not None and v > self.max
+                if low or high:
+                    return value, f"{v!r} is out of range; expected {self.allowed()}"
+        return value, None
+
+
+@dataclass(frozen=True)
+class Variants:
+    """A section whose allowed keys depend on the value of ``key`` (e.g. kind)."""
+
+    key: str
+    options: dict[str, dict[str, Param]]
+    default: str | None = None
+    doc: str = ""
+
+
+@dataclass
+class Schema:
+    solver: str
+    sections: dict[str, dict[str, Param] | Variants]
+    checks: list = field(default_factory=list)  # callables(params) -> list[str]
+
+
+TOP_LEVEL = {"solver", "title", "description"}
+
+
+def parse_value(text: str):
+    """A ``--set`` value as TOML (numbers, booleans, lists, quoted strings) or a bare string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(raw: dict, overrides) -> dict:
+    """Apply ``section.key=value`` strings to a raw case dict (a copy is returned)."""
+    out = copy.deepcopy(raw)
+    problems = []
+    for item in overrides or ():
+        if "=" not in item:
+            problems.append(f"--set {item!r}: expected section.key=value")
+            continue
+        dotted, text = item.split("=", 1)
+        parts = dotted.strip().split(".")
+        if len(parts) != 2 or not all(parts):
+            problems.append(f"--set {item!r}: the key must be section.key, got {dotted!r}")
+            continue
+        sec, key = parts
+        out.setdefault(sec, {})
+        if not isinstance(out[sec], dict):
+            problems.append(f"--set {item!r}: {sec!r} is not a section")
+            continue
+        out[sec][key] = parse_value(text.strip())
+    if problems:
+        raise CaseError(problems, "override")
+    return out
+
+
+def validate(raw: dict, schema: Schema) -> dict:
+    """Resolve defaults and check every key; return ``{section: {key: value}}``."""
+    problems = []
+    for key, value in raw.items():
+        if key in TOP_LEVEL:
+            if not isinstance(value, str):
+                problems.append(f"{key}: expected a string, got {value!r}")
+        elif key not in schema.sections:
+            problems.append(f"unknown section or key {key!r}; allowed: "
+                            + ", ".join(sorted(TOP_LEVEL | set(schema.sections))))
+        elif not isinstance(value, dict):
+            problems.append(f"{key}: expected a [{key}] section (a table), got {value!r}")
+    resolved: dict[str, dict] = {}
+    for sec, spec in schema.sections.items():
+        given = raw.get(sec, {})
+        if not isinstance(given, dict):
+            continue
+        if isinstance(spec, Variants):
+            kind = given.get(spec.key, spec.default)
+            if kind is None:
+                problems.append(f"{sec}.{spec.key}: required; one of "
+                                + ", ".join(repr(k) for k in spec.options))
+                continue
+            if kind not in spec.options:
+                problems.append(f"{sec}.{spec.key}: {kind!r} is not allowed; expected one of "
+                                + ", ".join(repr(k) for k in spec.options))
+                continue
+            params = spec.options[kind]
+            resolved[sec] = {spec.key: kind}
+            given = {k: v for k, v in given.items() if k != spec.key}
+        else:
+            params = spec
+            resolved[sec] = {}
+        for key in given:
+            if key not in params:
+                where = f" for {spec.key} = {kind!r}" if isinstance(spec, Variants) else ""
+                problems.append(f"{sec}.{key}: unknown key{where}; allowed: "
+                                + (", ".join(sorted(params)) or "none"))
+        for key, p in params.items():
+            if key in given:
+                value, problem = p.check(given[key])
+                if problem:
+                    problems.append(f"{sec}.{key}: {problem}")
+                resolved[sec][key] = value
+            elif p.default is REQUIRED:
+                problems.append(f"{sec}.{key}: required ({p.doc}); expected {p.allowed()}")
+            else:
+                resolved[sec][key] = copy.deepcopy(p.default)
+    if not problems:
+        for check in schema.checks:
+            problems.extend(check(resolved))
+    if problems:
+        raise CaseError(problems)
+    resolved["solver"] = schema.solver
+    for key in ("title", "description"):
+        if key in raw:
+            resolved[key] = raw[key]
+    return resolved
+
+
+def read_case(path: str | Path) -> tuple[dict, str]:
+    """Read a TOML case file; return (raw dict, its text)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CaseError([f"case file {str(path)!r} does not exist"], "case")
+    text = path.read_text()
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError([f"{path}: not valid TOML: {exc}"], "case") from None
+    return raw, text
+
+
+def describe(schema: Schema) -> str:
+    """A human-readable listing of every key, for ``physim info --schema``."""
+    lines = [f"solver = {schema.solver!r}"]
+    for sec, spec in schema.sections.items():
+        if isinstance(spec, Variants):
+            for kind, params in spec.options.items():
+                lines.append(f"[{sec}]  {spec.key} = {kind!r}")
+                lines += _describe_params(params)
+        else:
+            lines.append(f"[{sec}]")
+            lines += _describe_params(spec)
+    return "\n".join(lines)
+
+
+def _describe_params(params):
+    out = []
+    for key, p in params.items():
+        d = "required" if p.default is REQUIRED else f"default {p.default!r}"
+        u = f" [{p.units}]" if p.units else ""
+        out.append(f"  {key:<16} {p.doc}{u}; {p.allowed()}; {d}")
+    return out

@@ -1,0 +1,150 @@
+"""``physim run | info | plot | regress | analyse``: the command line."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+log = logging.getLogger("physim")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="physim", description=__doc__)
+    p.add_argument("--version", action="version", version=f"physim {__version__}")
+    p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a case file")
+    r.add_argument("case", help="TOML case file, e.g. cases/nlse/soliton.toml")
+    r.add_argument("-o", "--output", help="output HDF5 file (default: <case name>.h5 here)")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="SEC.KEY=VALUE",
+                   help="override a case value (repeatable), e.g. --set grid.N=1024")
+    r.add_argument("--restart", metavar="OUT", help="continue the run stored in OUT")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    r.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
+                   help="progress bar on a TTY, log lines otherwise (default auto)")
+
+    i = sub.add_parser("info", help="print what an output file (or a solver's schema) holds")
+    i.add_argument("target", help="output file, or a solver name with --schema")
+    i.add_argument("--schema", action="store_true", help="list every case key of a solver")
+
+    pl = sub.add_parser("plot", help="write the solver's standard figures as PNG")
+    pl.add_argument("output", help="output HDF5 file")
+    pl.add_argument("-d", "--dir", help="directory for the PNGs (default: <output>_figures)")
+
+    g = sub.add_parser("regress", help="run a case and compare it with a reference file")
+    g.add_argument("case")
+    g.add_argument("reference")
+    g.add_argument("--rtol", type=float, default=None)
+    g.add_argument("--atol", type=float, default=None)
+    g.add_argument("--set", dest="overrides", action="append", default=[])
+
+    a = sub.add_parser("analyse", aliases=["analyze"], help="analysis routines on an output")
+    asub = a.add_subparsers(dest="analysis", required=True)
+    e = asub.add_parser("entropy", help="Shannon/Renyi/Tsallis entropies over time")
+    e.add_argument("output")
+    e.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
+    e.add_argument("--alpha", type=float, action="append", help="Renyi order (repeatable)")
+    e.add_argument("--q", type=float, action="append", help="Tsallis index (repeatable)")
+    return p
+
+
+def cmd_run(args) -> int:
+    from .runner import run
+    out = run(args.case, args.output, overrides=args.overrides, restart=args.restart,
+              overwrite=args.overwrite, progress=args.progress)
+    print(out)
+    return 0
+
+
+def cmd_info(args) -> int:
+    if args.schema:
+        from .cases import describe
+        from .solvers import get_solver
+        print(describe(get_solver(args.target).SCHEMA))
+        return 0
+    from .io import open as open_output
+    with open_output(args.target) as ds:
+        print(ds)
+        print()
+        for key in ("status", "title", "integrator_naccept", "integrator_nfev",
+                    "integrator_nreject", "wall_time_s"):
+            if key in ds.attrs:
+                print(f"{key}: {ds.attrs[key]}")
+        print("case:\n" + "\n".join("  " + ln for ln in str(ds.attrs.get("case", "")).splitlines()))
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from .io import open as open_output
+    from .plotting import standard_figures
+    outdir = Path(args.dir) if args.dir else Path(args.output).with_suffix("").with_name(
+        Path(args.output).stem + "_figures")
+    with open_output(args.output) as ds:
+        paths = standard_figures(ds.load(), outdir)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def cmd_regress(args) -> int:
+    from .runner import run
+    from .testing import DEFAULT_ATOL, DEFAULT_RTOL, compare
+    if not Path(args.reference).is_file():
+        raise FileNotFoundError(f"no reference file at {args.reference!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = run(args.case, Path(tmp) / "run.h5", overrides=args.overrides, progress="none")
+        res = compare(out, args.reference,
+                      rtol=DEFAULT_RTOL if args.rtol is None else args.rtol,
+                      atol=DEFAULT_ATOL if args.atol is None else args.atol)
+    print(res.report())
+    return 0 if res.ok else 1
+
+
+def cmd_analyse(args) -> int:
+    from .analysis import entropies
+    from .io import open as open_output
+    with open_output(args.output) as ds:
+        kw = {}
+        if args.alpha:
+            kw["alphas"] = tuple(args.alpha)
+        if args.q:
+            kw["qs"] = tuple(args.q)
+        res = entropies(ds.load(), **kw)
+    print(res.to_dataframe().to_string() if hasattr(res, "to_dataframe") else res)
+    if args.save:
+        res.to_netcdf(args.save, engine="h5netcdf")
+        print(f"saved to {args.save}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "info": cmd_info, "plot": cmd_plot, "regress": cmd_regress,
+            "analyse": cmd_analyse, "analyze": cmd_analyse}
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    from .cases import CaseError
+    from .runner import RunError
+    try:
+        return COMMANDS[args.command](args)
+    except CaseError as exc:
+        print(f"physim: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, FileExistsError, ValueError, RunError) as exc:
+        print(f"physim: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("physim: interrupted; the snapshots written so far are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Run a case: validate, write snapshots as they come, report progress, restart."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time as _time
+from pathlib import Path
+
+from threadpoolctl import threadpool_limits
+
+from . import cases, io
+from .integrate import IntegrationError
+from .solvers import SOLVERS, get_solver
+
+log = logging.getLogger("physim")
+
+
+class RunError(RuntimeError):
+    """A run stopped early; the output written so far is readable."""
+
+
+def load(case, overrides=()) -> tuple[dict, str]:
+    """Resolve a case (path, TOML text or dict) into validated parameters and its text."""
+    if isinstance(case, dict):
+        raw, text = case, json.dumps(case)
+    elif isinstance(case, str) and "\n" in case:
+        raw, text = cases.tomllib.loads(case), case
+    else:
+        raw, text = cases.read_case(case)
+    raw = cases.apply_overrides(raw, overrides)
+    solver = raw.get("solver")
+    if not isinstance(solver, str):
+        raise cases.CaseError([f"solver: required at the top of the case; expected one of "
+                               + ", ".join(repr(s) for s in sorted(SOLVERS))])
+    module = get_solver(solver)
+    return cases.validate(raw, module.SCHEMA), text
+
+
+def default_output(case) -> Path:
+    stem = Path(case).stem if isinstance(case, (str, Path)) and "\n" not in str(case) else "run"
+    return Path(f"{stem}.h5")
+
+
+class _Progress:
+    """tqdm bar on a TTY; otherwise a log line every ``interval`` seconds."""
+
+    def __init__(self, t0, t1, interval, mode="auto"):
+        self.t0, self.t1, self.interval = t0, t1, interval
+        tty = sys.stderr.isatty()
+        self.bar = None
+        if mode == "bar" or (mode == "auto" and tty):
+            from tqdm import tqdm
+            self.bar = tqdm(total=t1 - t0, unit="t", bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} "
+                            "[{elapsed}<{remaining}]")
+        self.quiet = mode == "none"
+        self.start = self.last = _time.monotonic()
+        self.last_steps = 0
+        self.done = 0.0
+
+    def update(self, t, info):
+        if self.bar is not None:
+            self.bar.update(t - self.t0 - self.bar.n)
+            if info:
+                self.bar.set_postfix(h=f"{info['h']:.3g}", steps=info["steps"], refresh=False)
+            return
+        now = _time.monotonic()
+        if self.quiet or now - self.last < self.interval:
+            return
+        steps = info.get("steps", 0)
+        rate = (steps - self.last_steps) / (now - self.last)
+        log.info("t = %.6g / %.6g (%.1f%%), h = %.3g, %.0f steps/s", t, self.t1,
+                 100 * (t - self.t0) / (self.t1 - self.t0), info.get("h", float("nan")), rate)
+        self.last, self.last_steps = now, steps
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
+        progress="auto") -> Path:
+    """Run ``case`` (a TOML path, TOML text or dict) and return the output path.
+
+    ``restart=PATH`` continues the run stored in PATH from its last snapshot;
+    the case must then resolve to the same parameters (``time.end`` may grow).
+    """
+    params, text = load(case, overrides)
+    module = get_solver(params["solver"])
+    if restart is not None:
+        return _restart(module, params, Path(restart), progress)
+    out = Path(output) if output is not None else default_output(case)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists; pass overwrite=True (CLI: --overwrite), "
+                              "another -o path, or --restart to continue it")
+    sim = module.Simulation(params)
+    attrs = {"solver": params["solver"], "title": params.get("title", ""), "case": text,
+             **io.params_attrs(params), **sim.attrs()}
+    writer = io.Writer(out, coords=sim.coords(), variables=sim.variables(), attrs=attrs,
+                       restart_vars=sim.restart_variables())
+    _drive(sim, writer, sim.run(), params, progress)
+    return out
+
+
+def _restart(module, params, path: Path, progress) -> Path:
+    attrs, cp, n = io.read_restart(path)
+    stored = io.params_from_attrs(attrs)
+    diff = _param_diff(stored, io.params_from_attrs(io.params_attrs(params)))
+    if diff:
+        raise cases.CaseError([f"{k}: {a!r} in {path.name}, {b!r} in the case; a restart must use "
+                               "the same parameters (only time.end may grow)" for k, a, b in diff],
+                              "restart")
+    sim = module.Simulation(params)
+    if n >= len(sim.times):
+        log.info("%s already holds all %d snapshots", path, n)
+        return path
+    writer = io.Writer(path, coords={}, variables=sim.variables(), attrs={}, append=True)
+    writer.set_status("running", io.params_attrs(params))
+    _drive(sim, writer, sim.run(start=n, checkpoint=cp), params, progress)
+    return path
+
+
+def _param_diff(a: dict, b: dict):
+    out = []
+    for sec in sorted(set(a) | set(b)):
+        if sec in ("title", "description"):
+            continue
+        ta, tb = a.get(sec), b.get(sec)
+        if isinstance(ta, dict) and isinstance(tb, dict):
+            for key in sorted(set(ta) | set(tb)):
+                if (sec, key) == ("time", "end") and tb.get(key, 0) >= ta.get(key, 0):
+                    continue
+                if ta.get(key) != tb.get(key):
+                    out.append((f"{sec}.{key}", ta.get(key), tb.get(key)))
+        elif ta != tb:
+            out.append((sec, ta, tb))
+    return out
+
+
+def _drive(sim, writer, snapshots, params, progress):
+    bar = _Progress(sim.times[0], sim.times[-1], params["output"]["log_interval"], progress)
+    wall = _time.monotonic()
+    stats = {}
+    try:
+        with threadpool_limits(1):  # BLAS threads only slow small stage sums down
+            for t, data, cp, stats in snapshots:
+                writer.append(t, data, cp, {f"integrator_{k}": v for k, v in stats.items()})
+                bar.update(t, sim.progress_info())
+    except IntegrationError as exc:
+        writer.set_status(f"failed: {exc}")
+        writer.close()
+        raise RunError(f"{exc}; the {writer.n} snapshots written so far are in {writer.path}") \
+            from None
+    except BaseException as exc:
+        writer.set_status(f"interrupted: {type(exc).__name__}")
+        writer.close()
+        raise
+    finally:
+        bar.close()
+    writer.set_status("completed", {"wall_time_s": _time.monotonic() - wall})
+    writer.close()
+    log.info("wrote %d snapshots to %s (%s)", writer.n, writer.path,
+             ", ".join(f"{k}={v}" for k, v in stats.items()))

@@ -1,0 +1,83 @@
+"""Compare a run's output with reference data, with stated tolerances.
+
+A regression check, not a validation: the reference files in
+``tests/reference`` are themselves checked against analytic solutions in the
+test suite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+KEY_ATTRS = ("solver", "parameters")
+DEFAULT_RTOL = 1e-8
+DEFAULT_ATOL = 1e-10
+
+
+@dataclass
+class Comparison:
+    problems: list[str] = field(default_factory=list)
+    errors: dict[str, float] = field(default_factory=dict)  # max abs error per variable
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def report(self) -> str:
+        lines = [f"{'variable':<20} max |a - b|"]
+        lines += [f"{k:<20} {v:.3e}" for k, v in self.errors.items()]
+        lines.append("OK: matches the reference" if self.ok else "MISMATCH:")
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _open(obj):
+    if isinstance(obj, xr.Dataset):
+        return obj
+    return xr.open_dataset(obj, engine="h5netcdf")
+
+
+def compare(actual, reference, *, rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+            variables=None, attrs=KEY_ATTRS, per_variable: dict | None = None) -> Comparison:
+    """Compare datasets (or paths): every reference variable, coordinate and key attribute.
+
+    A value passes when |a − b| <= atol + rtol·|b| elementwise (numpy.allclose);
+    ``per_variable`` maps a name to its own ``(rtol, atol)``.
+    """
+    a, b = _open(actual), _open(reference)
+    res = Comparison()
+    names = list(variables) if variables is not None else list(b.data_vars)
+    for name in list(b.coords) + names:
+        if name not in a.variables:
+            res.problems.append(f"{name}: missing from the output")
+            continue
+        va, vb = a[name], b[name]
+        if va.dims != vb.dims or va.shape != vb.shape:
+            res.problems.append(f"{name}: dims/shape {va.dims}{va.shape} differ from the "
+                                f"reference {vb.dims}{vb.shape}")
+            continue
+        xa, xb = np.asarray(va.values), np.asarray(vb.values)
+        if xa.dtype.kind in "fc" or xb.dtype.kind in "fc":
+            r, t = (per_variable or {}).get(name, (rtol, atol))
+            err = float(np.max(np.abs(xa - xb))) if xa.size else 0.0
+            res.errors[name] = err
+            bad = ~np.isclose(xa, xb, rtol=r, atol=t)
+            if bad.any():
+                res.problems.append(f"{name}: {int(bad.sum())} of {xa.size} values differ "
+                                    f"(max |a-b| = {err:.3e}, rtol={r:g}, atol={t:g})")
+        elif not np.array_equal(xa, xb):
+            res.problems.append(f"{name}: values differ")
+    for key in attrs:
+        if b.attrs.get(key) != a.attrs.get(key):
+            res.problems.append(f"attribute {key!r} differs from the reference")
+    return res
+
+
+def assert_matches(actual, reference, **kw) -> Comparison:
+    """``compare`` that raises AssertionError with the report when anything differs."""
+    res = compare(actual, reference, **kw)
+    if not res.ok:
+        raise AssertionError(res.report())
+    return res
