@@ -10,20 +10,28 @@ Layout (what ``xarray.open_dataset(path, engine="h5netcdf")`` sees):
   text), ``parameters`` (resolved parameters as JSON, plus flat copies of the
   scalar ones), ``created``, ``status`` and integrator statistics.
 
-The group ``/restart`` (ignored by xarray) holds the integrator state at the
-step boundary after the last snapshot; ``physim run --restart`` continues from
+The group ``/restart`` (ignored by xarray) holds the integrator state of the
+step that produced the last snapshot; ``physim run --restart`` continues from
 it and reproduces the uninterrupted run bit for bit.
+
+Crash safety: flushing is not enough, since HDF5 rewrites metadata in place and
+a process killed in the middle of a write leaves a file that no longer opens
+(and SWMR mode leaves a flag that needs h5clear). So by default a separate
+writer process owns the file: a compute process that is killed (SIGKILL, the
+OOM killer, a scheduler) closes the pipe, and the writer marks the file
+``interrupted`` and closes it cleanly with every snapshot it received.
 """
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import signal
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import h5netcdf
 import numpy as np
-import xarray as xr
 
 from . import __version__
 
@@ -64,8 +72,8 @@ def flat_attrs(params: dict) -> dict:
     return out
 
 
-class Writer:
-    """Append snapshots to a new (or, for a restart, existing) output file."""
+class H5Writer:
+    """Append snapshots to a new (or, for a restart, existing) file, in this process."""
 
     def __init__(self, path, *, coords: dict, variables: dict[str, Var], attrs: dict,
                  restart_vars: dict[str, Var] | None = None, append: bool = False):
@@ -141,11 +149,95 @@ class Writer:
             self.f.close()
             self.f = None
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
+
+class Writer:
+    """:class:`H5Writer` run in a child process (``background=True``, the default).
+
+    Same methods; errors in the child (a full disk, say) are raised here at the
+    next call. ``append`` returns once the snapshot is handed over.
+    """
+
+    def __init__(self, path, *, background: bool = True, **kw):
+        self.path, self.n = Path(path), 0
+        self._local = None
+        if not background:
+            self._local = H5Writer(path, **kw)
+            self.n = self._local.n
+            return
+        ctx = mp.get_context("spawn")  # fork would copy the parent's HDF5 state
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_writer_main, args=(child, str(path), kw),
+                                 name="physim-writer")
+        self._proc.start()
+        child.close()
+        self.n = self._reply()
+
+    def _reply(self):
+        try:
+            kind, value = self._conn.recv()
+        except EOFError:
+            raise OSError(f"the writer process for {self.path} died") from None
+        if kind == "error":
+            raise OSError(f"writing {self.path} failed: {value}")
+        return value
+
+    def _call(self, *msg):
+        if self._local is not None:
+            return getattr(self._local, msg[0])(*msg[1:])
+        while self._conn.poll():  # an asynchronous failure of an earlier append
+            self._reply()
+        self._conn.send(msg)
+
+    def append(self, time, data, checkpoint=None, attrs=None):
+        self._call("append", time, data, checkpoint, attrs)
+        self.n += 1
+
+    def set_status(self, status, attrs=None):
+        self._call("set_status", status, attrs)
+
+    def close(self):
+        if self._local is not None:
+            self._local.close()
+            return
+        if self._proc is None:
+            return
+        try:
+            self._conn.send(("close",))
+            self._reply()
+        finally:
+            self._conn.close()
+            self._proc.join()
+            self._proc = None
+
+
+def _writer_main(conn, path, kw):
+    """The writer process: apply messages until "close", or until the pipe breaks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    try:
+        w = H5Writer(path, **kw)
+        conn.send(("ok", w.n))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    try:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                w.set_status("interrupted: the run process ended without closing the file")
+                break
+            if msg[0] == "close":
+                break
+            getattr(w, msg[0])(*msg[1:])
+        w.close()
+        conn.send(("ok", w.n))
+    except Exception as exc:  # noqa: BLE001
+        try:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        except OSError:
+            pass
+        w.close()
 
 
 def read_restart(path) -> tuple[dict, dict, int]:
@@ -176,6 +268,7 @@ def params_attrs(params: dict) -> dict:
 
 def open(path) -> xr.Dataset:  # noqa: A001 - mirrors xarray.open_dataset
     """Open a physim output as an xarray.Dataset (lazily; close it or use ``with``)."""
+    import xarray as xr
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no physim output at {str(path)!r}")

@@ -94,6 +94,8 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
         raise FileExistsError(f"{out} exists; pass overwrite=True (CLI: --overwrite), "
                               "another -o path, or --restart to continue it")
     sim = module.Simulation(params)
+    if out.exists():
+        out.unlink()  # a new inode: a reader may still hold the old file open
     attrs = {"solver": params["solver"], "title": params.get("title", ""), "case": text,
              **io.params_attrs(params), **sim.attrs()}
     writer = io.Writer(out, coords=sim.coords(), variables=sim.variables(), attrs=attrs,

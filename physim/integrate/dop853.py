@@ -20,6 +20,7 @@ Two hooks make the stepper reusable for distributed and transformed states:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,21 @@ class Checkpoint:
     replay: bool = False
     rejected: bool = False  # the replayed step had rejections: no growth after it
     dense_done: bool = False  # its dense stages were already counted in stats
+
+    def to_record(self) -> dict:
+        """Arrays and scalars only (booleans as ints, stats as JSON): storable as-is."""
+        rec = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        rec["stats"] = json.dumps(self.stats)
+        for k in ("replay", "rejected", "dense_done"):
+            rec[k] = int(rec[k])
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict) -> "Checkpoint":
+        return cls(t=float(rec["t"]), y=np.asarray(rec["y"]), f=np.asarray(rec["f"]),
+                   h_abs=float(rec["h_abs"]), facold=float(rec["facold"]),
+                   stats=json.loads(rec["stats"]), replay=bool(rec["replay"]),
+                   rejected=bool(rec["rejected"]), dense_done=bool(rec["dense_done"]))
 
 
 class DOP853:

@@ -1,7 +1,6 @@
 """Glue between the NLSE model, the DOP853 stepper and the frame's output."""
 from __future__ import annotations
 
-import json
 import logging
 
 import numpy as np
@@ -121,10 +120,7 @@ class Simulation:
             start = 1
         else:
             st = self._stepper(checkpoint["y"], float(checkpoint["t"]))
-            st.restore(Checkpoint(t=float(checkpoint["t"]), y=checkpoint["y"], f=checkpoint["f"],
-                                  h_abs=float(checkpoint["h_abs"]),
-                                  facold=float(checkpoint["facold"]),
-                                  stats=json.loads(checkpoint["stats"])))
+            st.restore(Checkpoint.from_record(checkpoint))
             self.stepper = st
         for i in range(start, len(self.times)):
             t_out = self.times[i]
@@ -135,9 +131,7 @@ class Simulation:
 
     @staticmethod
     def _cp(st) -> dict:
-        cp = st.checkpoint()
-        return {"y": cp.y, "f": cp.f, "t": cp.t, "h_abs": cp.h_abs, "facold": cp.facold,
-                "stats": json.dumps(cp.stats)}
+        return st.checkpoint().to_record()
 
     def progress_info(self) -> dict:
         st = getattr(self, "stepper", None)

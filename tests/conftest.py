@@ -1,0 +1,25 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# the solver pins BLAS itself; this keeps numpy imports from spawning idle threads
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="run the slow validations too")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
