@@ -8,9 +8,12 @@ State: the Fourier coefficients c_k with ψ(x_j) = Σ_k c_k e^{i k x_j}
 M = D·σ: the dealiasing mask D (|k| ≤ dealias·k_Nyq) times the optional
 exponential filter σ(k) = exp(−α (|k|/k_cut)^p), k_cut the largest kept |k|.
 M enters symmetrically, so the semi-discrete system stays Hamiltonian and
-conserves mass, momentum and H_M = L Σ βk²|c|² − (γ/2)∫|ψ_M|⁴ exactly; the
-dispersion relation is not filtered (unlike the reference paper's solver,
-which filters the linear term too).
+conserves mass and H_M = L Σ βk²|c|² − (γ/2)∫|ψ_M|⁴ exactly. Momentum is
+exact only when the cubic term is fully dealiased (dealias < 1/2, i.e.
+|m| < N/4); the 2/3 rule leaves aliasing in the cubic term, and momentum then
+drifts by that (for resolved fields, round-off-level) error. The dispersion
+relation is not filtered (unlike the reference paper's solver, which filters
+the linear term too).
 
 Two formulations for DOP853:
 
