@@ -115,11 +115,25 @@ def cmd_analyse(args) -> int:
         if args.q:
             kw["qs"] = tuple(args.q)
         res = entropies(ds.load(), **kw)
-    print(res.to_dataframe().to_string() if hasattr(res, "to_dataframe") else res)
+    print(_table(res))
     if args.save:
         res.to_netcdf(args.save, engine="h5netcdf")
         print(f"saved to {args.save}")
     return 0
+
+
+def _table(ds) -> str:
+    """One column per variable and order (e.g. density_renyi[alpha=2]), one row per time."""
+    import pandas as pd
+    cols = {}
+    for name, da in ds.data_vars.items():
+        extra = [d for d in da.dims if d != "time"]
+        if not extra:
+            cols[name] = da.to_series()
+            continue
+        for v in da[extra[0]].values:
+            cols[f"{name}[{extra[0]}={v:g}]"] = da.sel({extra[0]: v}).to_series()
+    return pd.DataFrame(cols).to_string(float_format=lambda v: f"{v:.10g}")
 
 
 COMMANDS = {"run": cmd_run, "info": cmd_info, "plot": cmd_plot, "regress": cmd_regress,
@@ -141,6 +155,9 @@ def main(argv=None) -> int:
     except (FileNotFoundError, FileExistsError, ValueError, RunError) as exc:
         print(f"physim: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("physim: interrupted; the snapshots written so far are kept", file=sys.stderr)
         return 130

@@ -24,10 +24,13 @@ OOM killer, a scheduler) closes the pipe, and the writer marks the file
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
+import os
 import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import h5netcdf
@@ -155,27 +158,33 @@ class Writer:
     """:class:`H5Writer` run in a child process (``background=True``, the default).
 
     Same methods; errors in the child (a full disk, say) are raised here at the
-    next call. ``append`` returns once the snapshot is handed over.
+    next call. ``append`` returns once the snapshot is handed over. The child is
+    started as ``python -m physim.writer_process`` (not multiprocessing's spawn,
+    which would re-import the caller's ``__main__``).
     """
 
     def __init__(self, path, *, background: bool = True, **kw):
         self.path, self.n = Path(path), 0
-        self._local = None
+        self._local = self._proc = None
         if not background:
             self._local = H5Writer(path, **kw)
             self.n = self._local.n
             return
-        ctx = mp.get_context("spawn")  # fork would copy the parent's HDF5 state
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_writer_main, args=(child, str(path), kw),
-                                 name="physim-writer")
-        self._proc.start()
-        child.close()
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "physim.writer_process", str(down_r), str(up_w)],
+            pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
+        os.close(down_r)
+        os.close(up_w)
+        self._send = Connection(down_w, readable=False)
+        self._recv = Connection(up_r, writable=False)
+        self._send.send((str(path), kw))
         self.n = self._reply()
 
     def _reply(self):
         try:
-            kind, value = self._conn.recv()
+            kind, value = self._recv.recv()
         except EOFError:
             raise OSError(f"the writer process for {self.path} died") from None
         if kind == "error":
@@ -185,9 +194,9 @@ class Writer:
     def _call(self, *msg):
         if self._local is not None:
             return getattr(self._local, msg[0])(*msg[1:])
-        while self._conn.poll():  # an asynchronous failure of an earlier append
+        while self._recv.poll():  # an asynchronous failure of an earlier append
             self._reply()
-        self._conn.send(msg)
+        self._send.send(msg)
 
     def append(self, time, data, checkpoint=None, attrs=None):
         self._call("append", time, data, checkpoint, attrs)
@@ -203,27 +212,29 @@ class Writer:
         if self._proc is None:
             return
         try:
-            self._conn.send(("close",))
+            self._send.send(("close",))
             self._reply()
         finally:
-            self._conn.close()
-            self._proc.join()
+            self._send.close()
+            self._recv.close()
+            self._proc.wait()
             self._proc = None
 
 
-def _writer_main(conn, path, kw):
+def serve(conn_in, conn_out):
     """The writer process: apply messages until "close", or until the pipe breaks."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
     try:
+        path, kw = conn_in.recv()
         w = H5Writer(path, **kw)
-        conn.send(("ok", w.n))
+        conn_out.send(("ok", w.n))
     except Exception as exc:  # noqa: BLE001 - reported to the parent
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        conn_out.send(("error", f"{type(exc).__name__}: {exc}"))
         return
     try:
         while True:
             try:
-                msg = conn.recv()
+                msg = conn_in.recv()
             except (EOFError, OSError):
                 w.set_status("interrupted: the run process ended without closing the file")
                 break
@@ -231,10 +242,10 @@ def _writer_main(conn, path, kw):
                 break
             getattr(w, msg[0])(*msg[1:])
         w.close()
-        conn.send(("ok", w.n))
+        conn_out.send(("ok", w.n))
     except Exception as exc:  # noqa: BLE001
         try:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            conn_out.send(("error", f"{type(exc).__name__}: {exc}"))
         except OSError:
             pass
         w.close()

@@ -196,3 +196,19 @@ def test_cli_info(soliton, tmp_path, capsys):
     assert "psi" in text and "status: completed" in text
     assert main(["info", "nlse", "--schema"]) == 0
     assert "formulation" in capsys.readouterr().out
+
+
+def test_cli_plot_and_analyse(soliton, tmp_path, capsys):
+    out = physim.run(soliton, tmp_path / "s.h5", overrides=SMALL[1:], progress="none")
+    assert main(["plot", str(out), "-d", str(tmp_path / "figs")]) == 0
+    pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
+    assert pngs == ["conservation.png", "entropies.png", "spacetime.png", "spectrum.png",
+                    "wigner.png"]
+    capsys.readouterr()
+    assert main(["analyse", "entropy", str(out), "--alpha", "2", "-o",
+                 str(tmp_path / "ent.h5")]) == 0
+    text = capsys.readouterr().out
+    assert "density_renyi[alpha=2]" in text and "spectral_shannon" in text
+    with xr.open_dataset(tmp_path / "ent.h5", engine="h5netcdf") as ent:
+        # soliton: S = 2 - ln(2 eta) in the continuum convention, constant in time
+        np.testing.assert_allclose(ent.density_shannon.values, 2 - np.log(4.0), atol=1e-9)
