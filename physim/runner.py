@@ -50,9 +50,13 @@ class _Progress:
         tty = sys.stderr.isatty()
         self.bar = None
         if mode == "bar" or (mode == "auto" and tty):
+            import shutil
+
             from tqdm import tqdm
-            self.bar = tqdm(total=t1 - t0, unit="t", bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} "
-                            "[{elapsed}<{remaining}]")
+            # a pty of width 0 (some consoles) would make tqdm draw nothing
+            self.bar = tqdm(total=t1 - t0, unit="t", ncols=shutil.get_terminal_size().columns,
+                            bar_format="{l_bar}{bar}| t={n:.4g}/{total:.4g} "
+                            "[{elapsed}<{remaining}{postfix}]")
         self.quiet = mode == "none"
         self.start = self.last = _time.monotonic()
         self.last_steps = 0
