@@ -66,7 +66,7 @@ def test_complex_state_matches_scipy():
 
 def test_order_eight_on_exponential():
     errs = []
-    for h in (0.2, 0.1):
+    for h in (0.5, 0.25):  # h = 0.1 is already at the round-off floor
         st = DOP853(lambda t, y: -y, 0.0, np.array([1.0]), 2.0, first_step=h,
                     rtol=1.0, atol=1.0, max_step=h)
         while not st.done:

@@ -4,17 +4,13 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def phase(a, mask, idx, out):
-    """out[j] = mask[j] * exp(i a m_j^2) for the integer wavenumbers m_j = idx[j].
+def phase_table(a, mmax):
+    """table[m] = exp(i a m^2) for m = 0..mmax.
 
-    exp(i a m^2) for m = 0, 1, 2, ... by the recurrence z_{m+1} = z_m w_m,
-    w_{m+1} = w_m exp(2ia), reseeded from cos/sin every 32 values: four times
-    cheaper than sin/cos everywhere, and the error stays at the round-off of
-    the phase argument itself.
+    By the recurrence z_{m+1} = z_m w_m, w_{m+1} = w_m exp(2ia), reseeded from
+    cos/sin every 32 values: four times cheaper than sin/cos everywhere, and
+    the error stays at the round-off of the phase argument itself.
     """
-    mmax = 0
-    for j in range(idx.size):
-        mmax = max(mmax, abs(idx[j]))
     table = np.empty(mmax + 1, dtype=np.complex128)
     w2 = complex(np.cos(2 * a), np.sin(2 * a))
     z = 1 + 0j
@@ -28,9 +24,22 @@ def phase(a, mask, idx, out):
         table[m] = z
         z = z * w
         w = w * w2
-    for j in range(idx.size):
-        out[j] = mask[j] * table[abs(idx[j])]
+    return table
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_phase(v, table, absm, mask, out):
+    """out = mask * table[|m|] * v."""
+    for j in range(v.size):
+        out[j] = mask[j] * table[absm[j]] * v[j]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_phase_conj(x, table, absm, mask):
+    """x <- x * mask * conj(table[|m|]), in place."""
+    for j in range(x.size):
+        x[j] = x[j] * mask[j] * table[absm[j]].conjugate()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -40,13 +49,6 @@ def cubic(psi, gamma):
         z = psi[j]
         g = gamma * (z.real * z.real + z.imag * z.imag)
         psi[j] = complex(-g * z.imag, g * z.real)
-
-
-@numba.njit(cache=True, nogil=True)
-def mul_conj(x, p):
-    """x <- x * conj(p), in place."""
-    for j in range(x.size):
-        x[j] = x[j] * p[j].conjugate()
 
 
 @numba.njit(cache=True, nogil=True)

@@ -53,6 +53,8 @@ class NLSE:
         self.lin = -1j * self.beta * self.k ** 2
         self._a_unit = -self.beta * (2 * np.pi / self.L) ** 2  # phase per unit time per m²
         self._ones = np.ones(self.N)
+        self._absm = np.abs(self.m)
+        self._mmax = int(self._absm.max())
         self._cache: dict = {}
         self.anchor = 0.0
 
@@ -64,22 +66,26 @@ class NLSE:
         return sfft.ifft(c, norm="forward")
 
     # -- phases of the integrating factor ------------------------------------
-    def phase(self, tau: float, masked: bool) -> np.ndarray:
-        """(M·) e^{−iβk²τ}; cached because DOP853 reuses its stage offsets."""
-        key = (tau, masked)
-        p = self._cache.get(key)
-        if p is None:
+    def table(self, tau: float) -> np.ndarray:
+        """e^{−iβk²τ} per |m| (k = 2πm/L); cached, since the DOP853 stage offsets recur."""
+        t = self._cache.get(tau)
+        if t is None:
             if len(self._cache) > 64:
                 self._cache.clear()
-            p = kernels.phase(self._a_unit * tau, self.mask if masked else self._ones, self.m,
-                              np.empty(self.N, dtype=np.complex128))
-            self._cache[key] = p
-        return p
+            t = kernels.phase_table(self._a_unit * tau, self._mmax)
+            self._cache[tau] = t
+        return t
+
+    def phase(self, tau: float, masked: bool) -> np.ndarray:
+        """(M·) e^{−iβk²τ} as a full array (for diagnostics and tests)."""
+        return kernels.apply_phase(np.ones(self.N, complex), self.table(tau), self._absm,
+                                   self.mask if masked else self._ones,
+                                   np.empty(self.N, complex))
 
     # -- right-hand sides ------------------------------------------------------
     def nonlinear(self, c_masked):
         """F[iγ|ψ|²ψ] for ψ = F⁻¹[c_masked] (a fresh array)."""
-        psi = sfft.ifft(c_masked, norm="forward")
+        psi = sfft.ifft(c_masked, norm="forward", overwrite_x=True)
         kernels.cubic(psi, self.gamma)
         return sfft.fft(psi, norm="forward", overwrite_x=True)
 
@@ -89,22 +95,26 @@ class NLSE:
         return out
 
     def rhs_interaction(self, t, v):
-        p = self.phase(t - self.anchor, masked=True)
-        out = self.nonlinear(p * v)
-        kernels.mul_conj(out, p)
+        tab = self.table(t - self.anchor)
+        out = self.nonlinear(kernels.apply_phase(v, tab, self._absm, self.mask,
+                                                 np.empty_like(v)))
+        kernels.apply_phase_conj(out, tab, self._absm, self.mask)
         return out
 
     # -- the integrating-factor frame (the DOP853 ``frame`` protocol) ---------
     def set_anchor(self, t):
         self.anchor = t
 
+    def _advance(self, y, tau):
+        return kernels.apply_phase(y, self.table(tau), self._absm, self._ones, np.empty_like(y))
+
     def rebase(self, t_new, y, f):
-        e = self.phase(t_new - self.anchor, masked=False)
+        tau = t_new - self.anchor
         self.anchor = t_new
-        return y * e, f * e
+        return self._advance(y, tau), self._advance(f, tau)
 
     def physical(self, t, t_anchor, y):
-        return y * self.phase(t - t_anchor, masked=False)
+        return self._advance(y, t - t_anchor)
 
     # -- invariants -----------------------------------------------------------
     def invariants(self, c) -> dict:
