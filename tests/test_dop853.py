@@ -39,7 +39,7 @@ def test_same_steps_as_scipy_arenstorf(rtol):
     ref = solve_ivp(arenstorf, (0, ARENSTORF_T), ARENSTORF_Y0, method="DOP853",
                     rtol=rtol, atol=atol, dense_output=True)
     st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=rtol, atol=atol,
-                controller=SCIPY_CONTROLLER)
+                controller=SCIPY_CONTROLLER, arithmetic="blas")
     t_eval = np.linspace(0.5, ARENSTORF_T, 37)
     ts, ys, dense = run_all(st, t_eval)
     assert len(ts) == len(ref.t)
@@ -58,10 +58,27 @@ def test_complex_state_matches_scipy():
     fun = lambda t, y: lam * y + np.sin(t)  # noqa: E731
     y0 = np.array([1 + 0j, 0.5j, 2.0])
     ref = solve_ivp(fun, (0, 5), y0, method="DOP853", rtol=1e-9, atol=1e-12)
-    st = DOP853(fun, 0.0, y0, 5.0, rtol=1e-9, atol=1e-12, controller=SCIPY_CONTROLLER)
+    for arithmetic in ("blas", "fused"):
+        st = DOP853(fun, 0.0, y0, 5.0, rtol=1e-9, atol=1e-12, controller=SCIPY_CONTROLLER,
+                    arithmetic=arithmetic)
+        ts, ys, _ = run_all(st, [])
+        np.testing.assert_allclose(ts, ref.t, rtol=1e-13)
+        np.testing.assert_allclose(ys, ref.y.T, rtol=1e-11, atol=1e-13)
+
+
+def test_fused_arithmetic_agrees_with_scipy_to_roundoff():
+    # Arenstorf starts at a close lunar approach (Jacobian ~5e4): a one-ulp change in a
+    # stage sum moves the cancelling error estimate, so the fused default takes the same
+    # number of steps and reaches the same accuracy, but not bit-identical step sizes.
+    ref = solve_ivp(arenstorf, (0, ARENSTORF_T), ARENSTORF_Y0, method="DOP853",
+                    rtol=1e-10, atol=1e-13)
+    st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=1e-10, atol=1e-13,
+                controller=SCIPY_CONTROLLER)
     ts, ys, _ = run_all(st, [])
-    np.testing.assert_allclose(ts, ref.t, rtol=1e-13)
-    np.testing.assert_allclose(ys, ref.y.T, rtol=1e-11, atol=1e-13)
+    assert len(ts) == len(ref.t)
+    err_ours = np.abs(ys[-1] - ARENSTORF_Y0).max()
+    err_scipy = np.abs(ref.y[:, -1] - ARENSTORF_Y0).max()
+    assert err_ours < 2 * err_scipy
 
 
 def test_order_eight_on_exponential():

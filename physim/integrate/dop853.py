@@ -7,6 +7,13 @@ control is Hairer's: the 5th/3rd-order blended error estimate and the
 ``scipy.integrate.solve_ivp(method="DOP853")``; the default is Hairer's
 (factor limits 1/3..6).
 
+Stage sums are fused numba loops by default (``arithmetic="fused"``: one
+pass over memory, 3x cheaper than BLAS at N = 4096). They round differently
+from scipy's BLAS calls, and DOP853's error estimate cancels down to the
+round-off level, so step sizes then agree with scipy to round-off only.
+``arithmetic="blas"`` repeats scipy's operations exactly: with it, the stepper
+takes bit-for-bit the steps of ``solve_ivp`` (the tests check both).
+
 Two hooks make the stepper reusable for distributed and transformed states:
 
 * ``norm``: an object with ``sum_sq(x) -> float`` (global sum of |x|^2) and
@@ -25,6 +32,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.integrate._ivp import dop853_coefficients as _co
+
+from . import _kernels
 
 
 class IntegrationError(RuntimeError):
@@ -127,11 +136,15 @@ class DOP853:
     def __init__(self, fun, t0: float, y0: np.ndarray, t_end: float, *,
                  rtol: float = 1e-9, atol: float = 1e-12, first_step: float | None = None,
                  max_step: float = np.inf, controller: Controller = HAIRER_CONTROLLER,
-                 norm=None, frame=None, max_steps: int | None = None):
+                 norm=None, frame=None, max_steps: int | None = None,
+                 arithmetic: str = "fused"):
         if t_end <= t0:
             raise ValueError(f"t_end={t_end} must be greater than t0={t0}")
         if not (rtol > 0 and atol >= 0):
             raise ValueError(f"need rtol > 0 and atol >= 0, got rtol={rtol}, atol={atol}")
+        if arithmetic not in ("fused", "blas"):
+            raise ValueError(f"arithmetic={arithmetic!r}; expected 'fused' or 'blas'")
+        self._fused = arithmetic == "fused"
         if not max_step > 0:
             raise ValueError(f"max_step={max_step} must be positive")
         self.fun = fun
@@ -199,13 +212,24 @@ class DOP853:
             return 0.0
         return abs(h) * e5 / np.sqrt((e5 + 0.01 * e3) * self.norm.size)
 
+    def _combine(self, y, s, coef, h):
+        """y + (sum_{i<s} coef[i] K[i]) h."""
+        if not self._fused:
+            return y + np.dot(self.K[:s].T, coef[:s]) * h
+        out = np.empty_like(y)
+        _kernels.stage_sum(y.reshape(-1), self.K.reshape(len(self.K), -1), coef, s, h,
+                           out.reshape(-1))
+        return out
+
     def _rk_step(self, t, y, h):
         K = self.K
         K[0] = self.f
         for s in range(1, self.n_stages):
-            dy = np.dot(K[:s].T, self.A[s, :s]) * h
-            K[s] = self._call(t + self.C[s] * h, y + dy)
-        y_new = y + h * np.dot(K[:self.n_stages].T, self.B)
+            K[s] = self._call(t + self.C[s] * h, self._combine(y, s, self.A[s], h))
+        if self._fused:
+            y_new = self._combine(y, self.n_stages, self.B, h)
+        else:  # scipy's form of the final sum
+            y_new = y + h * np.dot(K[:self.n_stages].T, self.B)
         K[self.n_stages] = self._call(t + h, y_new)
         return y_new
 
@@ -237,8 +261,9 @@ class DOP853:
             t_new = min(t + h_abs, self.t_end)
             h = t_new - t
             y_new = self._rk_step(t, y, h)
-            scale = self.atol + np.maximum(np.abs(y), np.abs(y_new)) * self.rtol
-            err = self._error_norm(h, scale)
+            with np.errstate(invalid="ignore", over="ignore"):  # a blow-up is handled below
+                scale = self.atol + np.maximum(np.abs(y), np.abs(y_new)) * self.rtol
+                err = self._error_norm(h, scale)
             if not np.isfinite(err):
                 nonfinite += 1
                 self.stats.nreject += 1
@@ -306,8 +331,7 @@ class DOP853:
         if self.frame is not None:
             self.frame.set_anchor(t_old)
         for s in range(self.n_stages + 1, _co.N_STAGES_EXTENDED):
-            dy = np.dot(K[:s].T, _co.A[s, :s]) * h
-            K[s] = self._call(t_old + _co.C[s] * h, y_old + dy)
+            K[s] = self._call(t_old + _co.C[s] * h, self._combine(y_old, s, _co.A[s], h))
         if self.frame is not None:
             self.frame.set_anchor(self.t)
         if not self._dense_counted:

@@ -1,0 +1,18 @@
+"""Fused DOP853 stage combinations: one pass over memory, no BLAS call or temporaries."""
+import numba
+
+
+@numba.njit(cache=True, nogil=True)
+def stage_sum(y, K, coef, s, h, out):
+    """out = y + (sum_{i<s} coef[i] K[i]) h, in scipy's operation order (K: (stages, n))."""
+    n = y.size
+    for j in range(n):
+        out[j] = coef[0] * K[0, j]
+    for i in range(1, s):
+        c = coef[i]
+        if c != 0.0:
+            for j in range(n):
+                out[j] += c * K[i, j]
+    for j in range(n):
+        out[j] = y[j] + out[j] * h
+    return out
