@@ -131,3 +131,21 @@ def test_bad_arguments():
         DOP853(lambda t, y: y, 0.0, np.ones(1), 1.0, rtol=-1)
     with pytest.raises(ValueError, match="safety"):
         Controller(safety=2)
+
+
+@pytest.mark.parametrize("arithmetic", ["fused", "blas"])
+def test_nd_state_matches_flat_state(arithmetic):
+    lam = np.array([[-0.5 + 3j, 1j, -2.0], [0.3j, -1.0, -0.1 + 2j]])
+    fun = lambda t, y: lam * y  # noqa: E731
+    y0 = np.ones((2, 3), dtype=complex)
+    st = DOP853(fun, 0.0, y0, 2.0, rtol=1e-10, atol=1e-12, arithmetic=arithmetic)
+    while not st.done:
+        st.step()
+    dense_t = (st.t_old + st.t) / 2
+    np.testing.assert_allclose(st.y, np.exp(lam * 2.0), rtol=1e-9)
+    np.testing.assert_allclose(st.dense(dense_t), np.exp(lam * dense_t), rtol=1e-9)
+    flat = DOP853(lambda t, y: lam.ravel() * y, 0.0, y0.ravel(), 2.0, rtol=1e-10, atol=1e-12,
+                  arithmetic=arithmetic)
+    while not flat.done:
+        flat.step()
+    assert np.array_equal(flat.y, st.y.ravel())

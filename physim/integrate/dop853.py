@@ -210,9 +210,10 @@ class DOP853:
         return min(100 * h0, h1, interval, self.max_step)
 
     def _error_norm(self, h, scale) -> float:
-        K = self.K[:self.n_stages + 1]
-        err5 = np.dot(K.T, self.E5) / scale
-        err3 = np.dot(K.T, self.E3) / scale
+        # flatten the state axes: K.T would reverse them for an N-D state
+        K = self.K[:self.n_stages + 1].reshape(self.n_stages + 1, -1)
+        err5 = (np.dot(K.T, self.E5) / scale.reshape(-1)).reshape(scale.shape)
+        err3 = (np.dot(K.T, self.E3) / scale.reshape(-1)).reshape(scale.shape)
         e5, e3 = self.norm.sum_sq(err5), self.norm.sum_sq(err3)
         if e5 == 0 and e3 == 0:
             return 0.0
@@ -221,7 +222,8 @@ class DOP853:
     def _combine(self, y, s, coef, h):
         """y + (sum_{i<s} coef[i] K[i]) h."""
         if not self._fused:
-            return y + np.dot(self.K[:s].T, coef[:s]) * h
+            K = self.K[:s].reshape(s, -1)
+            return y + (np.dot(K.T, coef[:s]) * h).reshape(y.shape)
         out = np.empty_like(y)
         # real views: the coefficients are real, and real loops vectorise (2x faster)
         _kernels.stage_sum(_real(y), self._Kr, coef, s, h, _real(out))
@@ -235,7 +237,8 @@ class DOP853:
         if self._fused:
             y_new = self._combine(y, self.n_stages, self.B, h)
         else:  # scipy's form of the final sum
-            y_new = y + h * np.dot(K[:self.n_stages].T, self.B)
+            y_new = y + h * np.dot(K[:self.n_stages].reshape(self.n_stages, -1).T,
+                                   self.B).reshape(y.shape)
         K[self.n_stages] = self._call(t + h, y_new)
         return y_new
 
