@@ -91,6 +91,11 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     """
     params, text = load(case, overrides)
     module = get_solver(params["solver"])
+    from .parallel import get_comm  # imports mpi4py only under an MPI launcher
+    ranks = get_comm().size
+    if ranks > 1 and not getattr(module.Simulation, "distributed", False):
+        raise RunError(f"the {params['solver']} solver does not run on several MPI ranks yet; "
+                       f"launched on {ranks}: run it on one rank")
     if restart is not None:
         return _restart(module, params, Path(restart), progress)
     out = Path(output) if output is not None else default_output(case)
