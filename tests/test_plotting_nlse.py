@@ -75,3 +75,18 @@ def test_conservation_labels_absolute_drift_for_zero_start():
 def _pyplot_figures():
     plt = sys.modules.get("matplotlib.pyplot")
     return plt.get_fignums() if plt else []
+
+
+def test_spectrum_figure_with_empty_modes():
+    # two periods of a breather leave every odd mode exactly zero
+    import numpy as np
+    import xarray as xr
+
+    from physim.plotting.nlse import spectrum_figure
+    x = np.linspace(-np.pi, np.pi, 32, endpoint=False)
+    psi = np.array([1 + 0.1 * np.cos(2 * x) * np.exp(1j * t) for t in (0.0, 0.5)])
+    ds = xr.Dataset({"psi": (("time", "x"), psi)}, coords={"time": [0.0, 0.5], "x": x},
+                    attrs={"solver": "nlse", "title": "t"})
+    fig = spectrum_figure(ds)
+    data = fig.axes[0].collections[0].get_array()
+    assert np.isfinite(np.asarray(data)).all()

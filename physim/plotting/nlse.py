@@ -52,6 +52,8 @@ def spectrum_figure(ds, decades: float = 16.0) -> Figure:
     with np.errstate(divide="ignore"):
         logp = np.log10(sfft.fftshift(np.abs(sfft.fft(psi, axis=-1)) ** 2, axes=-1))
     top = np.nanmax(logp[np.isfinite(logp)]) if np.isfinite(logp).any() else 0.0
+    # exactly empty modes (log10 0 = -inf) would draw as holes: clip to the colour floor
+    logp = np.where(np.isfinite(logp), logp, top - decades)
     fig, (ax,) = _figure()
     mesh = ax.pcolormesh(k, ds.time, logp, shading="nearest", cmap="magma",
                          vmin=top - decades, vmax=top, rasterized=True)
