@@ -1,0 +1,128 @@
+"""One logical dataset from per-rank files: a master file of HDF5 virtual datasets.
+
+Each MPI rank writes its own block of the output (its slab of a field, or its
+members of an ensemble) to its own file with :class:`physim.io.Writer`; no rank
+ever gathers a full field. :func:`write_master` then writes a small master file
+whose variables are *virtual datasets* mapping those blocks into place along
+the distributed dimension. The ``time`` mapping is unlimited, so the master
+grows with the rank files as snapshots are appended and needs writing only
+once; ``xarray.open_dataset(master, engine="h5netcdf")`` opens it with no
+options. HDF5 resolves the rank files relative to the master's directory.
+
+If a run dies, ranks may hold different numbers of snapshots; HDF5's default
+view then shows the longest, with the missing blocks as the fill value (NaN).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+from h5py import h5d, h5p, h5s, h5t
+
+UNLIMITED = h5s.UNLIMITED
+_SKIP_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid",
+               "_Netcdf4Coordinates", "_FillValue"}
+
+
+def _fill(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return np.array(np.nan, dtype=dtype)
+    return np.zeros((), dtype=dtype)
+
+
+def _virtual(group, name, parts, global_shape, axis, dtype, unlimited_first):
+    """Create ``name`` mapping each (file, dataset, start, local_shape) block along ``axis``."""
+    dcpl = h5p.create(h5p.DATASET_CREATE)
+    ndim = len(global_shape)
+    maxshape = tuple(UNLIMITED if (unlimited_first and d == 0) else n
+                     for d, n in enumerate(global_shape))
+    for path, dset, start, shape in parts:
+        if shape[axis] == 0 and not (unlimited_first and axis == 0):
+            continue  # a rank that owns no part of the distributed dimension
+        vs = h5s.create_simple(tuple(global_shape), maxshape)
+        ss = h5s.create_simple(tuple(shape), tuple(
+            UNLIMITED if (unlimited_first and d == 0) else n for d, n in enumerate(shape)))
+        offset = [0] * ndim
+        offset[axis] = start
+        if unlimited_first:
+            # one block per time index, repeated without limit
+            block = (1,) + tuple(shape[1:])
+            count = (UNLIMITED,) + (1,) * (ndim - 1)
+            vs.select_hyperslab(tuple(offset), count, stride=(1,) * ndim, block=block)
+            ss.select_hyperslab((0,) * ndim, count, stride=(1,) * ndim, block=block)
+        else:
+            vs.select_hyperslab(tuple(offset), (1,) * ndim, block=tuple(shape))
+            ss.select_hyperslab((0,) * ndim, (1,) * ndim, block=tuple(shape))
+        dcpl.set_virtual(vs, os.fsencode(path), dset.encode(), ss)
+    dcpl.set_fill_value(_fill(dtype))
+    space = h5s.create_simple(tuple(global_shape), maxshape)
+    h5d.create(group.id, name.encode(), h5t.py_create(np.dtype(dtype)), space, dcpl=dcpl)
+    return group[name]
+
+
+def _describe(path):
+    """{name: (dims, dtype, attrs, shape)} of the top-level variables, and the global attrs."""
+    with h5py.File(path, "r") as f:
+        info = {}
+        for n, d in f.items():
+            if not isinstance(d, h5py.Dataset):
+                continue  # groups (the restart state) stay per rank
+            dims = tuple(s[0].name.lstrip("/") if len(s) else n for s in d.dims)
+            info[n] = (dims, d.dtype, {k: v for k, v in d.attrs.items() if k not in _SKIP_ATTRS},
+                       d.shape)
+        return info, dict(f.attrs)
+
+
+def write_master(master, rank_files, dim: str) -> Path:
+    """Write ``master``: the rank files' variables stitched along dimension ``dim``.
+
+    ``rank_files`` are in rank order and each holds a contiguous block of
+    ``dim``. Variables with ``dim`` are stitched; the others, and the global
+    attributes, come from the first file. Variables along ``time`` map without
+    limit. Paths are stored relative to the master's directory, so the master
+    and its rank files can be moved together. The master is written to a
+    temporary name and renamed, so a reader never sees half of it.
+    """
+    master = Path(master)
+    descs = [_describe(f)[0] for f in rank_files]
+    info, attrs = _describe(rank_files[0])
+    rels = [os.path.relpath(Path(f).resolve(), master.resolve().parent) for f in rank_files]
+    counts = [d[dim][3][0] for d in descs]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    tmp = master.with_name(master.name + ".tmp")
+    with h5py.File(tmp, "w") as out:
+        for n, (dims, dtype, vattrs, shape0) in info.items():
+            timed = dims[0] == "time"
+            if dim in dims or timed:
+                axis = dims.index(dim) if dim in dims else 0
+                owners = range(len(rank_files)) if dim in dims else [0]
+                parts = []
+                for r in owners:
+                    shape = list(descs[r][n][3])
+                    if timed:
+                        shape[0] = 0
+                    parts.append((rels[r], n, int(starts[r]) if dim in dims else 0, shape))
+                gshape = list(shape0)
+                if dim in dims:
+                    gshape[axis] = int(sum(counts))
+                if timed:
+                    gshape[0] = 0
+                _virtual(out, n, parts, gshape, axis, dtype, timed)
+            else:
+                with h5py.File(rank_files[0], "r") as f0:
+                    out.create_dataset(n, data=f0[n][...])
+            out[n].attrs.update(vattrs)
+        for n, (dims, *_rest) in info.items():
+            if dims == (n,):
+                out[n].make_scale(n)
+        for n, (dims, *_rest) in info.items():
+            if dims != (n,):
+                for axis, d in enumerate(dims):
+                    out[n].dims[axis].attach_scale(out[d])
+        out.attrs.update(attrs)
+        out.attrs["physim_parts"] = np.array(rels, dtype=h5py.string_dtype())
+    os.replace(tmp, master)
+    return master
