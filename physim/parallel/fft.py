@@ -291,13 +291,7 @@ class DistFFT:
         cmul(b, self._twiddle, out=b)
         recv = np.empty(sdec.local_n * n2, dtype=np.complex128)
         self.comm.alltoallv(np.ascontiguousarray(b).reshape(-1), self._fsend, recv, self._frecv)
-        d = np.empty((n2, sdec.local_n), dtype=np.complex128)  # [j2, k1_loc]
-        pos = 0
-        for s in range(self.comm.size):
-            a0, a1 = pdec.range_of(s)
-            cnt = int(self._frecv[s])
-            d[a0:a1, :] = recv[pos:pos + cnt].reshape(sdec.local_n, a1 - a0).T
-            pos += cnt
+        d = self._unpack(recv, self._frecv, pdec, n2, sdec.local_n)  # [j2, k1_loc]
         return self._fft(d, 0).reshape(-1)  # [k2, k1_loc]
 
     def _backward_1d(self, uh):
@@ -306,15 +300,21 @@ class DistFFT:
         d = np.ascontiguousarray(self._fft(uh.reshape(n2, sdec.local_n), 0, inverse=True))
         recv = np.empty(n1 * pdec.local_n, dtype=np.complex128)
         self.comm.alltoallv(d.reshape(-1), self._frecv, recv, self._fsend)
-        b = np.empty((n1, pdec.local_n), dtype=np.complex128)  # [k1, j2_loc]
-        pos = 0
-        for s in range(self.comm.size):
-            c0, c1 = sdec.range_of(s)
-            cnt = int(self._fsend[s])
-            b[c0:c1, :] = recv[pos:pos + cnt].reshape(pdec.local_n, c1 - c0).T
-            pos += cnt
+        b = self._unpack(recv, self._fsend, sdec, n1, pdec.local_n)  # [k1, j2_loc]
         cmul(b, self._twiddle_conj, out=b)
         return self._fft(b, 0, inverse=True).reshape(-1)
+
+    def _unpack(self, recv, counts, sender_dec, rows, local_n):
+        """Place each rank's received block (its rows of ``sender_dec``) transposed into
+        a (rows, local_n) array: the second half of the four-step transpose."""
+        out = np.empty((rows, local_n), dtype=np.complex128)
+        pos = 0
+        for s in range(self.comm.size):
+            r0, r1 = sender_dec.range_of(s)
+            cnt = int(counts[s])
+            out[r0:r1, :] = recv[pos:pos + cnt].reshape(local_n, r1 - r0).T
+            pos += cnt
+        return out
 
     def __repr__(self):
         return (f"DistFFT(shape={self.shape}, rank={self.comm.rank}/{self.comm.size}, "
