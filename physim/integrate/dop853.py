@@ -23,7 +23,10 @@ Two hooks make the stepper reusable for distributed and transformed states:
   ``frame.rebase(t_new, y, f) -> (y, f)`` so the interaction picture is
   re-anchored at every step start; dense values are mapped back with
   ``frame.physical(t, t_anchor, y)``, and ``frame.set_anchor(t)`` fixes the
-  anchor that ``fun`` uses.
+  anchor that ``fun`` uses. A frame whose factors grow within a step (a
+  decaying linear part, as in imaginary time) sets ``error_at_end = True`` and
+  provides ``to_end(h, x)``: the error estimate is then taken in the frame of
+  the step's end, where it is the error of the solution itself.
 """
 from __future__ import annotations
 
@@ -159,6 +162,7 @@ class DOP853:
         self.max_step = float(max_step)
         self.ctrl = controller
         self.frame = frame
+        self._to_end = frame.to_end if getattr(frame, "error_at_end", False) else None
         self.max_steps = max_steps
         self.y = np.array(y0, copy=True)
         self.norm = norm if norm is not None else LocalNorm(self.y.size)
@@ -212,8 +216,20 @@ class DOP853:
     def _error_norm(self, h, scale) -> float:
         # flatten the state axes: K.T would reverse them for an N-D state
         K = self.K[:self.n_stages + 1].reshape(self.n_stages + 1, -1)
-        err5 = (np.dot(K.T, self.E5) / scale.reshape(-1)).reshape(scale.shape)
-        err3 = (np.dot(K.T, self.E3) / scale.reshape(-1)).reshape(scale.shape)
+        if self._fused:
+            s = self.n_stages + 1
+            err5 = np.empty_like(self.y).reshape(-1)
+            err3 = np.empty_like(err5)
+            _kernels.combination(self._Kr, self.E5, s, _real(err5))
+            _kernels.combination(self._Kr, self.E3, s, _real(err3))
+        else:
+            err5, err3 = np.dot(K.T, self.E5), np.dot(K.T, self.E3)
+        if self._to_end is not None:
+            shape = self.y.shape
+            err5 = self._to_end(h, err5.reshape(shape)).reshape(-1)
+            err3 = self._to_end(h, err3.reshape(shape)).reshape(-1)
+        err5 = (err5 / scale.reshape(-1)).reshape(scale.shape)
+        err3 = (err3 / scale.reshape(-1)).reshape(scale.shape)
         e5, e3 = self.norm.sum_sq(err5), self.norm.sum_sq(err3)
         if e5 == 0 and e3 == 0:
             return 0.0
@@ -271,7 +287,8 @@ class DOP853:
             h = t_new - t
             y_new = self._rk_step(t, y, h)
             with np.errstate(invalid="ignore", over="ignore"):  # a blow-up is handled below
-                scale = self.atol + np.maximum(np.abs(y), np.abs(y_new)) * self.rtol
+                y_scale = y_new if self._to_end is None else self._to_end(h, y_new)
+                scale = self.atol + np.maximum(np.abs(y), np.abs(y_scale)) * self.rtol
                 err = self._error_norm(h, scale)
             if not np.isfinite(err):
                 nonfinite += 1
