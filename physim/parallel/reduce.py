@@ -180,13 +180,24 @@ class DistributedNorm:
         return cls(comm, d.local_shape, d.axis, d.n, d.start)
 
     def sum_sq(self, x) -> float:
+        """Global Σ|x|² (collective)."""
+        return self._ordered(abs_sq(self._local(x)), overwrite=True)
+
+    def sum(self, x) -> float:
+        """Global Σx of a real array in the same layout (collective, rank-count independent)."""
+        return self._ordered(np.asarray(self._local(x), dtype=np.float64), overwrite=False)
+
+    def _local(self, x):
         x = np.asarray(x)
         if x.shape != self.local_shape:
-            if x.ndim != 1 or x.size != self._local_size:
+            if x.size != self._local_size:
                 raise ValueError(f"state of shape {x.shape} is not in the local layout "
                                  f"{self.local_shape}")
             x = x.reshape(self.local_shape)
-        part = index_partial_sums(abs_sq(x), self.axis, overwrite=True)
+        return x
+
+    def _ordered(self, a, overwrite) -> float:
+        part = index_partial_sums(a, self.axis, overwrite=overwrite)
         gathered = np.empty(self.global_n, dtype=np.float64)
         self.comm.allgatherv(np.ascontiguousarray(part), gathered, self.counts)
         if not self._in_order:
