@@ -164,6 +164,7 @@ class DOP853:
         self.frame = frame
         self._to_end = frame.to_end if getattr(frame, "error_at_end", False) else None
         self.max_steps = max_steps
+        self.t_stop = None  # see stop_at
         self.y = np.array(y0, copy=True)
         self.norm = norm if norm is not None else LocalNorm(self.y.size)
         self.stats = Stats()
@@ -259,6 +260,17 @@ class DOP853:
         return y_new
 
     # -- public --------------------------------------------------------------
+    def stop_at(self, t: float | None) -> None:
+        """Make steps end exactly at ``t`` (no step crosses it); None: only t_end.
+
+        For output without dense interpolation: in a frame whose factors grow
+        within a step (imaginary time), the interpolant of the amplified
+        variable is not accurate, while the step's end value is.
+        """
+        if t is not None and not self.t < t <= self.t_end:
+            raise ValueError(f"stop_at({t}) must lie in (t, t_end] = ({self.t}, {self.t_end}]")
+        self.t_stop = None if t is None else float(t)
+
     @property
     def done(self) -> bool:
         return self.t >= self.t_end
@@ -283,7 +295,7 @@ class DOP853:
                     f"step size underflow at t={t:.9g}: h={h_abs:.3g} < {min_step:.3g}; "
                     "the solution is probably singular or the tolerances too tight")
             h_try = h_abs
-            t_new = min(t + h_abs, self.t_end)
+            t_new = min(t + h_abs, self.t_end if self.t_stop is None else self.t_stop)
             h = t_new - t
             y_new = self._rk_step(t, y, h)
             with np.errstate(invalid="ignore", over="ignore"):  # a blow-up is handled below
