@@ -45,7 +45,8 @@ class Param:
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         t = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
-             "floats": "a list of numbers"}.get(self.type, str(self.type))
+             "floats": "a list of numbers", "float|floats": "a number or a list of numbers",
+             "int|ints": "an integer or a list of integers"}.get(self.type, str(self.type))
         lo = "" if self.min is None else (f" > {self.min}" if self.min_open else f" >= {self.min}")
         hi = "" if self.max is None else f" <= {self.max}"
         rng = (lo + (" and" if lo and hi else "") + hi) if (lo or hi) else ""
@@ -55,6 +56,21 @@ class Param:
     def check(self, value) -> tuple[Any, str | None]:
         """Return (coerced value, problem or None)."""
         t = self.type
+        if t in ("float|floats", "int|ints"):
+            scalar = Param(None, float if t == "float|floats" else int, self.doc, self.min,
+                           self.max, self.min_open)
+            items = value if isinstance(value, list) else [value]
+            if isinstance(value, list) and not value:
+                return value, f"expected {self.allowed()}, got an empty list"
+            if isinstance(value, list) and self.length is not None and len(value) > self.length:
+                return value, f"expected {self.allowed()}, got {len(value)} values"
+            out = []
+            for v in items:
+                v, problem = scalar.check(v)
+                if problem:
+                    return value, problem.replace(scalar.allowed(), self.allowed())
+                out.append(v)
+            return (out if isinstance(value, list) else out[0]), None
         if t is float:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return value, f"expected {self.allowed()}, got {value!r}"
