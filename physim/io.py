@@ -48,6 +48,7 @@ class Var:
     dims: tuple[str, ...]
     dtype: object
     attrs: dict
+    shape: tuple[int, ...] | None = None  # restart variables: sizes of dims the file lacks
 
 
 def _jsonable(obj):
@@ -75,6 +76,12 @@ def flat_attrs(params: dict) -> dict:
     return out
 
 
+def file_attrs(status: str) -> dict:
+    """The attributes every output file carries besides the case's."""
+    return {"physim_version": __version__, "status": status,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
 class H5Writer:
     """Append snapshots to a new (or, for a restart, existing) file, in this process."""
 
@@ -92,10 +99,17 @@ class H5Writer:
         for name, (dim_tuple, values, _) in coords.items():
             for d, n in zip(dim_tuple, np.shape(values)):
                 dims[d] = n
-        for var in list(variables.values()) + list((restart_vars or {}).values()):
+        group_dims = {}
+        for var in variables.values():
             for d in var.dims:
                 if d not in dims:
                     raise ValueError(f"dimension {d!r} has no coordinate")
+        for var in (restart_vars or {}).values():
+            for i, d in enumerate(var.dims):
+                if d not in dims:
+                    if var.shape is None:
+                        raise ValueError(f"dimension {d!r} has no coordinate and no size")
+                    group_dims[d] = var.shape[i]
         f.dimensions = dims
         for name, (dim_tuple, values, vattrs) in coords.items():
             v = f.create_variable(name, dim_tuple, data=np.asarray(values))
@@ -108,12 +122,12 @@ class H5Writer:
             v.attrs.update(var.attrs)
         if restart_vars:
             g = f.create_group(RESTART_GROUP)
+            if group_dims:  # the local spectral block of a rank: sizes only the restart needs
+                g.dimensions = group_dims
             for name, var in restart_vars.items():
                 g.create_variable(name, var.dims, var.dtype)
         f.attrs.update(attrs)
-        f.attrs["physim_version"] = __version__
-        f.attrs["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        f.attrs["status"] = "running"
+        f.attrs.update(file_attrs("running"))
         f.flush()
         self.n = 0
 

@@ -76,7 +76,26 @@ def _describe(path):
         return info, dict(f.attrs)
 
 
-def write_master(master, rank_files, dim: str) -> Path:
+def layout(coords: dict, variables: dict, time_attrs=None) -> dict:
+    """The per-file description :func:`write_master` needs, from what a rank hands its
+    :class:`physim.io.Writer` (``coords``: name -> (dims, values, attrs); ``variables``:
+    name -> Var), so the master can be written before any rank file is readable."""
+    sizes = {}
+    info = {}
+    for n, (dims, values, vattrs) in coords.items():
+        values = np.asarray(values)
+        sizes.update(zip(dims, values.shape))
+        info[n] = (tuple(dims), values.dtype, dict(vattrs), values.shape)
+    info["time"] = (("time",), np.dtype(np.float64),
+                    dict(time_attrs or {"units": "1", "long_name": "time"}), (0,))
+    for n, var in variables.items():
+        shape = tuple(0 if d == "time" else sizes[d] for d in var.dims)
+        info[n] = (tuple(var.dims), np.dtype(var.dtype), dict(var.attrs), shape)
+    return info
+
+
+def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
+                 static=None) -> Path:
     """Write ``master``: the rank files' variables stitched along dimension ``dim``.
 
     ``rank_files`` are in rank order and each holds a contiguous block of
@@ -85,10 +104,21 @@ def write_master(master, rank_files, dim: str) -> Path:
     limit. Paths are stored relative to the master's directory, so the master
     and its rank files can be moved together. The master is written to a
     temporary name and renamed, so a reader never sees half of it.
+
+    By default the layout is read from the rank files, which must then be
+    closed (or flushed by this process). A run whose rank files are still open
+    in their writer processes passes ``layouts`` (one :func:`layout` per rank),
+    ``attrs`` (global attributes) and ``static`` (values of the variables that
+    are neither stitched nor along time) instead: HDF5 resolves the mappings
+    only when the master is read.
     """
     master = Path(master)
-    descs = [_describe(f)[0] for f in rank_files]
-    info, attrs = _describe(rank_files[0])
+    if layouts is None:
+        descs = [_describe(f)[0] for f in rank_files]
+        info, attrs = _describe(rank_files[0])
+        static = None
+    else:
+        descs, info, attrs = list(layouts), layouts[0], dict(attrs or {})
     rels = [os.path.relpath(Path(f).resolve(), master.resolve().parent) for f in rank_files]
     counts = [d[dim][3][0] for d in descs]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
@@ -111,6 +141,8 @@ def write_master(master, rank_files, dim: str) -> Path:
                 if timed:
                     gshape[0] = 0
                 _virtual(out, n, parts, gshape, axis, dtype, timed)
+            elif static is not None:
+                out.create_dataset(n, data=np.asarray(static[n]))
             else:
                 with h5py.File(rank_files[0], "r") as f0:
                     out.create_dataset(n, data=f0[n][...])
