@@ -88,3 +88,22 @@ def soliton_physical(x, t, amplitude, velocity, position, phase=0.0, beta=0.5, g
     s = scale(beta, gamma)
     return to_physical(soliton, x, t, beta, gamma, eta=amplitude * np.sqrt(gamma),
                        V=velocity / s, X0=position / s, phi0=phase)
+
+
+def line_soliton(x, y, t, L, amplitude=2.0, velocity_modes=0, beta=0.5, gamma=1.0):
+    """A 1-D bright soliton along the diagonal of the square periodic box [−L/2, L/2)².
+
+    ψ(x, y, t) = u((x − y)/√2, t) with u a soliton of i u_t + β u_ss + γ|u|²u = 0
+    (∇² of a function of (x − y)/√2 is its second s-derivative). The box is
+    periodic in s with period P = L/√2, so u is wrapped onto one period; the
+    carrier wavenumber is ``velocity_modes``·2π/P, which keeps e^{iks}
+    periodic. The wrapping is exact up to the soliton's overlap with its own
+    images, of relative size ~4 e^{−amplitude·√(γ/(2β))·P}.
+    """
+    s2 = scale(beta, gamma)
+    P = L / np.sqrt(2) / s2  # the period in canonical units
+    X = (np.asarray(x) - np.asarray(y)) / np.sqrt(2) / s2
+    eta, V = amplitude * np.sqrt(gamma), 2 * np.pi * velocity_modes / P
+    w = np.mod(X - V * t + P / 2, P) - P / 2
+    return (eta / np.cosh(eta * w) * np.exp(1j * (V * X + 0.5 * (eta ** 2 - V ** 2) * t))
+            / np.sqrt(gamma))

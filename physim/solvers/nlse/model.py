@@ -1,134 +1,425 @@
-"""The 1D NLSE  i ψ_t + β ψ_xx + γ |ψ|² ψ = 0  on a periodic grid, pseudo-spectrally.
+"""The NLSE / Gross–Pitaevskii equation in 1, 2 or 3 dimensions, pseudo-spectrally.
 
-State: the Fourier coefficients c_k with ψ(x_j) = Σ_k c_k e^{i k x_j}
-(``scipy.fft`` with ``norm="forward"``), so tolerances are in units of |ψ|.
+    i ψ_t + β ∇²ψ − V(x) ψ + γ |ψ|² ψ = 0          on a periodic box Π [−L_a/2, L_a/2)
 
-    dc/dt = −iβk² c + M · F[ iγ |ψ_M|² ψ_M ],   ψ_M = F⁻¹[M c]
+(γ > 0 focusing / attractive; the GPE i ψ_t = −½∇²ψ + Vψ + g|ψ|²ψ is β = ½, γ = −g.)
 
-M = D·σ: the dealiasing mask D (|k| ≤ dealias·k_Nyq) times the optional
-exponential filter σ(k) = exp(−α (|k|/k_cut)^p), k_cut the largest kept |k|.
-M enters symmetrically, so the semi-discrete system stays Hamiltonian and
-conserves mass and H_M = L Σ βk²|c|² − (γ/2)∫|ψ_M|⁴ exactly. Momentum is
-exact only when the cubic term is fully dealiased (dealias < 1/2, i.e.
-|m| < N/4); the 2/3 rule leaves aliasing in the cubic term, and momentum then
-drifts by that (for resolved fields, round-off-level) error. The dispersion
-relation is not filtered (unlike the reference paper's solver, which filters
-the linear term too).
+State: the Fourier coefficients c_k with ψ(x_j) = Σ_k c_k e^{i k·x_j}
+(``scipy.fft``'s ``norm="forward"``), so tolerances are in units of |ψ|. With
+g(c) = β|k|² c + M·F[(V − γ|ψ_M|²) ψ_M], ψ_M = F⁻¹[M c]:
+
+    real time:       dc/dt = −i g(c)
+    imaginary time:  dc/dτ = −g(c) + μ(c) c,   μ = Re⟨c, g⟩ / ⟨c, c⟩
+
+The imaginary-time flow is the continuous normalised gradient flow: it
+conserves the mass exactly (so no renormalisation step is needed), lowers the
+energy, and its fixed points are the discrete stationary states g = μ c, so
+the ground state it converges to does not depend on the time step (unlike
+split-step imaginary time). μ is the chemical potential.
+
+M = Π_a D_a σ_a is a tensor product over the axes of the dealiasing masks D_a
+(|k_a| ≤ dealias·k_Nyq,a) and the optional exponential filters σ_a. It enters
+symmetrically, so the semi-discrete real-time system stays Hamiltonian: mass
+and H_M = L^d Σ β|k|²|c|² + ∫V|ψ_M|² − (γ/2)∫|ψ_M|⁴ are exact invariants.
+Momentum is exact only when the cubic term is fully dealiased (dealias < 1/2)
+and V = 0; with the 2/3 rule it drifts by the (round-off level, for resolved
+fields) aliasing error. The dispersion relation is not filtered. V sits in
+the nonlinear part, so it limits the explicit step like the cubic term does.
 
 Two formulations for DOP853:
 
 * ``lines``: the system above as it stands (method of lines);
-* ``interaction``: v = e^{iβk²(t−t_a)} c, re-anchored at every step start t_a,
-  so dispersion is exact and only the nonlinearity limits the step.
+* ``interaction``: v = e^{−Λ(t−t_a)} c with Λ = −iβ|k|² (−β|k|² in imaginary
+  time), re-anchored at every step start t_a, so dispersion is exact and only
+  the nonlinearity and V limit the step. In imaginary time the factors
+  e^{β|k|²(t−t_a)} grow inside a step, so the error is measured at the step's
+  end (``to_end``), where it is the error of c itself.
+
+Layout: the transform is :class:`physim.parallel.DistFFT` (slabs along axis 0
+in physical space, along axis 1 in spectral space) for 2-D and 3-D, on any
+communicator; a 1-D field on one rank uses a plain ``scipy.fft`` transform.
+Every reduction (DOP853's error norm, μ, the invariants) goes through
+:class:`physim.parallel.DistributedNorm`, so a run takes bitwise the same steps
+on any number of ranks.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.fft as sfft
 
+from ...parallel import DistFFT, DistributedNorm, SerialComm
 from . import kernels
+
+_ONE_C = np.ones(1, dtype=np.complex128)
+_ONE_R = np.ones(1)
+_ZERO_I = np.zeros(1, dtype=np.int64)
+_ZERO_R = np.zeros(1)
+_EMPTY_R = np.empty(0)
+
+
+class PlainFFT:
+    """``scipy.fft`` on a whole 1-D field: the layout of DistFFT on one rank, faster."""
+
+    def __init__(self, n: int):
+        self.comm = SerialComm()
+        self.shape = (int(n),)
+        self.ndim, self.N = 1, int(n)
+        self.local_physical_shape = self.local_spectral_shape = self.shape
+        self.physical_index = self.spectral_index = (slice(None),)
+        m = np.arange(n, dtype=np.int64)
+        self.modes = (np.where(m < (n + 1) // 2, m, m - n),)
+
+    def forward(self, u, overwrite=False):
+        return sfft.fft(u, norm="forward", overwrite_x=overwrite)
+
+    def backward(self, uhat, overwrite=False):
+        return sfft.ifft(uhat, norm="forward", overwrite_x=overwrite)
+
+    def spectral_norm(self):
+        return _LocalSum(self.N)
+
+    physical_norm = spectral_norm
+
+
+class _LocalSum:
+    """The norm/sum protocol of DistributedNorm for a field held whole by one process."""
+
+    def __init__(self, size):
+        self.size = size
+
+    @staticmethod
+    def sum_sq(x):
+        # norm()**2 rather than a dot product: DOP853's error estimate cancels
+        return np.linalg.norm(np.ravel(x)) ** 2
+
+    @staticmethod
+    def sum(x):
+        return float(np.sum(x))
+
+
+def _per_axis(value, dim, name):
+    v = np.atleast_1d(np.asarray(value, dtype=float))
+    if v.size == 1:
+        v = np.repeat(v, dim)
+    if v.size != dim:
+        raise ValueError(f"{name}: expected 1 or {dim} values, got {v.size}")
+    return v
 
 
 class NLSE:
-    def __init__(self, L: float, N: int, beta: float = 0.5, gamma: float = 1.0,
-                 dealias: float = 2 / 3, filter: bool = False, filter_alpha: float = 36.0,
-                 filter_order: float = 36.0):
-        self.L, self.N, self.beta, self.gamma = float(L), int(N), float(beta), float(gamma)
-        self.dx = self.L / self.N
-        self.x = -self.L / 2 + self.dx * np.arange(self.N)
-        self.m = np.rint(sfft.fftfreq(self.N, 1.0 / self.N)).astype(np.int64)
-        self.k = 2 * np.pi / self.L * self.m
-        k_nyq = np.pi * self.N / self.L
-        self.k_cut = dealias * k_nyq
-        keep = np.abs(self.k) <= self.k_cut * (1 + 1e-12)
-        self.k_cut = np.abs(self.k[keep]).max()
-        mask = keep.astype(float)
-        if filter:
-            mask *= np.exp(-filter_alpha * (np.abs(self.k) / self.k_cut) ** filter_order)
-        self.mask = mask
+    """The model on a grid of ``N`` points per axis over a box of side ``L`` (scalars or
+    one value per axis). ``potential``: None or a callable ``V(*local_grids)``
+    returning V on this rank's physical points. ``comm``: the communicator the
+    field is split over (default: one rank)."""
+
+    def __init__(self, L, N, beta: float = 0.5, gamma: float = 1.0, dealias: float = 2 / 3,
+                 filter: bool = False, filter_alpha: float = 36.0, filter_order: float = 36.0,
+                 *, potential=None, imaginary: bool = False, comm=None, transform: str = "auto"):
+        Ns = tuple(int(n) for n in np.atleast_1d(N))
+        self.dim = dim = len(Ns)
+        if not 1 <= dim <= 3:
+            raise ValueError(f"N: 1, 2 or 3 axes, got {dim}")
+        Ls = tuple(float(v) for v in _per_axis(L, dim, "L"))
+        self.Ls, self.Ns = Ls, Ns
+        self.L, self.N = (Ls[0], Ns[0]) if dim == 1 else (Ls, Ns)
+        self.beta, self.gamma, self.imaginary = float(beta), float(gamma), bool(imaginary)
+        self.error_at_end = self.imaginary  # DOP853: measure the error at the step's end
+        comm = comm if comm is not None else SerialComm()
+        if transform not in ("auto", "distributed"):
+            raise ValueError(f"transform={transform!r}; expected 'auto' or 'distributed'")
+        if dim == 1 and comm.size == 1 and transform == "auto":
+            self.fft = PlainFFT(Ns[0])
+        else:
+            self.fft = DistFFT(comm, Ns)
+        self.comm = comm
+        self.volume = float(np.prod(Ls))
+        self.cell = float(np.prod([l / n for l, n in zip(Ls, Ns)]))
+        self.dxs = tuple(l / n for l, n in zip(Ls, Ns))
+        self.dx = self.dxs[0] if dim == 1 else self.dxs
+        self.xs = tuple(-l / 2 + (l / n) * np.arange(n) for l, n in zip(Ls, Ns))
+        self.x = self.xs[0]
+        self._norm_spec = self.fft.spectral_norm()
+        self._norm_phys = self.fft.physical_norm()
+        self.norm = self._norm_spec
+
+        # per-axis tables indexed by |m| along the axis
+        self._mmax = [n // 2 for n in Ns]
+        self._kunit = [2 * np.pi / l for l in Ls]
+        self.masks, self.k_cut = [], []
+        for a in range(dim):
+            m = np.arange(self._mmax[a] + 1)
+            k = self._kunit[a] * m
+            kc = dealias * np.pi * Ns[a] / Ls[a]
+            keep = k <= kc * (1 + 1e-12)
+            kc = k[keep].max()
+            mask = keep.astype(float)
+            if filter:
+                mask *= np.exp(-filter_alpha * (k / kc) ** filter_order)
+            self.masks.append(mask)
+            self.k_cut.append(kc)
+        if dim == 1:
+            self.k_cut = self.k_cut[0]
         self.filtered = bool(filter) or dealias < 1
-        # momentum uses k with the unpaired Nyquist mode set to 0
-        self.k_mom = self.k.copy()
-        self.k_mom[self.m == -self.N // 2] = 0.0
-        self.lin = -1j * self.beta * self.k ** 2
-        self._a_unit = -self.beta * (2 * np.pi / self.L) ** 2  # phase per unit time per m²
-        self._ones = np.ones(self.N)
-        self._absm = np.abs(self.m)
-        self._mmax = int(self._absm.max())
+        self._k2 = [(self._kunit[a] * np.arange(self._mmax[a] + 1)) ** 2 for a in range(dim)]
+
+        # the local spectral block as a 3-D view: axes of the field, padded at the front
+        # (1-D) or back (2-D) with singleton axes whose tables are [1]
+        shape = self.fft.local_spectral_shape
+        modes = [np.abs(np.ravel(md)).astype(np.int64) for md in self.fft.modes]
+        if dim == 1:
+            self._shape3 = (1, 1) + tuple(shape)
+            self._axes3 = (None, None, 0)
+        elif dim == 2:
+            self._shape3 = tuple(shape) + (1,)
+            self._axes3 = (0, 1, None)
+        else:
+            self._shape3 = tuple(shape)
+            self._axes3 = (0, 1, 2)
+        self._absm3 = tuple(_ZERO_I if a is None else modes[a] for a in self._axes3)
+        self._mask3 = tuple(_ONE_R if a is None else self.masks[a] for a in self._axes3)
+        self._ones3 = tuple(np.ones_like(m) for m in self._mask3)
+        self._onec3 = tuple(np.ones(m.size, dtype=np.complex128) for m in self._mask3)
+        self._k2_3 = tuple(_ZERO_R if a is None else self._k2[a] for a in self._axes3)
+
+        # the physical slab: broadcastable local grids and V
+        self.local_grids = self._local_grids()
+        self.V = None
+        if potential is not None:
+            V = np.asarray(potential(*self.local_grids), dtype=np.float64)
+            self.V = np.ascontiguousarray(np.broadcast_to(V, self.fft.local_physical_shape))
+        self._V_flat = self.V.reshape(-1) if self.V is not None else _EMPTY_R
+
         self._cache: dict = {}
         self.anchor = 0.0
+        self._full = {}
+
+    # -- layout -------------------------------------------------------------
+    def _local_grids(self):
+        fft = self.fft
+        if self.dim == 1:
+            return (self.xs[0][fft.physical_index[0]],)
+        out = []
+        for a, (x, s) in enumerate(zip(self.xs, fft.physical_slices)):
+            shape = [1] * self.dim
+            xa = x[s]
+            shape[a] = xa.size
+            out.append(xa.reshape(shape))
+        return tuple(out)
+
+    @property
+    def local_physical_shape(self):
+        return self.fft.local_physical_shape
+
+    @property
+    def local_spectral_shape(self):
+        return self.fft.local_spectral_shape
+
+    def _full_array(self, name):
+        """A full local spectral array of a tensor-product quantity (lines formulation only)."""
+        arr = self._full.get(name)
+        if arr is None:
+            one = np.ones(self._shape3, dtype=np.complex128)
+            if name == "mask":
+                arr = kernels.apply_factor3(one, *self._onec3, *self._mask3,
+                                            *self._absm3, np.empty_like(one)).real.copy()
+            elif name == "k2":
+                arr = np.empty(self._shape3)
+                kernels.spectral_weights3(one, *self._onec3, *self._absm3,
+                                          *self._k2_3, arr, np.empty(self._shape3))
+            arr = arr.reshape(self.local_spectral_shape)
+            self._full[name] = arr
+        return arr
+
+    @property
+    def mask(self) -> np.ndarray:
+        """M on this rank's spectral block (a full array; for diagnostics)."""
+        return self._full_array("mask")
+
+    @property
+    def k2(self) -> np.ndarray:
+        """|k|² on this rank's spectral block."""
+        return self._full_array("k2")
+
+    @property
+    def k(self) -> np.ndarray:
+        """The 1-D wavenumbers in FFT order (1-D only)."""
+        if self.dim != 1:
+            raise AttributeError("k is defined for 1-D models; use fft.modes")
+        return self._kunit[0] * self.fft.modes[0]
+
+    @property
+    def m(self) -> np.ndarray:
+        return self.fft.modes[0] if self.dim == 1 else self.fft.modes
 
     # -- transforms ---------------------------------------------------------
     def to_coeffs(self, psi):
-        return sfft.fft(psi, norm="forward")
+        return self.fft.forward(psi)
 
     def to_field(self, c):
-        return sfft.ifft(c, norm="forward")
+        return self.fft.backward(c)
 
-    # -- phases of the integrating factor ------------------------------------
-    def table(self, tau: float) -> np.ndarray:
-        """e^{−iβk²τ} per |m| (k = 2πm/L); cached, since the DOP853 stage offsets recur."""
+    # -- factors of the integrating factor ----------------------------------
+    def tables(self, tau: float):
+        """Per-axis (E_a(τ), E_a(−τ)·[mask_a ≠ 0]) by |m|; cached, since DOP853's stage
+        offsets recur. E = e^{−iβk²τ} in real time, e^{−βk²τ} in imaginary time."""
         t = self._cache.get(tau)
         if t is None:
             if len(self._cache) > 64:
                 self._cache.clear()
-            t = kernels.phase_table(self._a_unit * tau, self._mmax)
+            fwd, inv = [], []
+            for a in range(self.dim):
+                if self.imaginary:
+                    q = self.beta * self._k2[a] * tau
+                    e = np.exp(-q) + 0j
+                    with np.errstate(over="ignore"):
+                        ei = np.where(self.masks[a] != 0, np.exp(np.minimum(q, 700.0)), 0.0) + 0j
+                else:
+                    e = kernels.phase_table(-self.beta * self._kunit[a] ** 2 * tau, self._mmax[a])
+                    ei = np.conj(e)
+                fwd.append(e)
+                inv.append(ei)
+            t = (self._pad(fwd, _ONE_C), self._pad(inv, _ONE_C))
             self._cache[tau] = t
         return t
 
-    def phase(self, tau: float, masked: bool) -> np.ndarray:
-        """(M·) e^{−iβk²τ} as a full array (for diagnostics and tests)."""
-        return kernels.apply_phase(np.ones(self.N, complex), self.table(tau), self._absm,
-                                   self.mask if masked else self._ones,
-                                   np.empty(self.N, complex))
+    def _pad(self, per_axis, one):
+        return tuple(one if a is None else per_axis[a] for a in self._axes3)
 
-    # -- right-hand sides ------------------------------------------------------
-    def nonlinear(self, c_masked):
-        """F[iγ|ψ|²ψ] for ψ = F⁻¹[c_masked] (a fresh array)."""
-        psi = sfft.ifft(c_masked, norm="forward", overwrite_x=True)
-        kernels.cubic(psi, self.gamma)
-        return sfft.fft(psi, norm="forward", overwrite_x=True)
+    def table(self, tau: float) -> np.ndarray:
+        """E(τ) per |m| (1-D only; kept for the 1-D tests and benchmarks)."""
+        return self.tables(tau)[0][2]
+
+    def phase(self, tau: float, masked: bool) -> np.ndarray:
+        """(M·) E(τ) as a full local array (for diagnostics and tests)."""
+        one = np.ones(self._shape3, dtype=np.complex128)
+        fwd, _ = self.tables(tau)
+        return kernels.apply_factor3(one, *fwd, *(self._mask3 if masked else self._ones3),
+                                     *self._absm3, np.empty_like(one)
+                                     ).reshape(self.local_spectral_shape)
+
+    def _apply(self, v, tau, masked):
+        v3 = v.reshape(self._shape3)
+        fwd, _ = self.tables(tau)
+        out = np.empty_like(v3)
+        kernels.apply_factor3(v3, *fwd, *(self._mask3 if masked else self._ones3),
+                              *self._absm3, out)
+        return out.reshape(v.shape)
+
+    # -- right-hand sides ---------------------------------------------------------
+    def _nonlinear(self, c_masked, dens=_EMPTY_R):
+        """F[i(γ|ψ|²−V)ψ] (or F[(γ|ψ|²−V)ψ] in imaginary time), ψ = F⁻¹[c_masked]."""
+        plain = isinstance(self.fft, PlainFFT)
+        psi = self.fft.backward(c_masked, overwrite=True) if plain else self.fft.backward(c_masked)
+        kernels.gp_term(psi.reshape(-1), self.gamma, self._V_flat, self.imaginary,
+                        dens.reshape(-1))
+        return self.fft.forward(psi, overwrite=True) if plain else self.fft.forward(psi)
+
+    def _mu(self, c_or_v, tau, dens):
+        """μ = (Σβ|k|²|c|² + (1/N)Σ(V − γ|ψ_M|²)|ψ_M|²) / Σ|c|², with c = E(τ)·v."""
+        v3 = c_or_v.reshape(self._shape3)
+        kin, mass = np.empty(self._shape3), np.empty(self._shape3)
+        fwd = self.tables(tau)[0] if tau is not None else self._onec3
+        kernels.spectral_weights3(v3, *fwd, *self._absm3, *self._k2_3, kin, mass)
+        s, shape = self._norm_spec, self.local_spectral_shape
+        total = s.sum(mass.reshape(shape))
+        pot = self._norm_phys.sum(dens) / self.fft.N
+        return (self.beta * s.sum(kin.reshape(shape)) + pot) / total
+
+    def _dens(self):
+        return np.empty(self.local_physical_shape) if self.imaginary else _EMPTY_R
 
     def rhs_lines(self, t, c):
-        out = self.nonlinear(self.mask * c)
-        kernels.lin_plus(out, self.lin, c, self.mask)
+        mask = self.mask
+        dens = self._dens()
+        out = self._nonlinear(mask * c, dens)
+        if self.imaginary:
+            out *= mask
+            out -= self.beta * self.k2 * c
+            out += self._mu(c, None, dens) * c
+        elif self.dim == 1:
+            kernels.lin_plus(out, -1j * self.beta * self.k2, c, mask)
+        else:
+            out *= mask
+            out -= 1j * self.beta * self.k2 * c
         return out
 
     def rhs_interaction(self, t, v):
-        tab = self.table(t - self.anchor)
-        out = self.nonlinear(kernels.apply_phase(v, tab, self._absm, self.mask,
-                                                 np.empty_like(v)))
-        kernels.apply_phase_conj(out, tab, self._absm, self.mask)
+        tau = t - self.anchor
+        dens = self._dens()
+        out = self._nonlinear(self._apply(v, tau, True), dens)
+        _, inv = self.tables(tau)
+        kernels.scale_factor3(out.reshape(self._shape3), *inv, *self._mask3, *self._absm3)
+        if self.imaginary:
+            out += self._mu(v, tau, dens) * v
         return out
 
     # -- the integrating-factor frame (the DOP853 ``frame`` protocol) ---------
     def set_anchor(self, t):
         self.anchor = t
 
-    def _advance(self, y, tau):
-        return kernels.apply_phase(y, self.table(tau), self._absm, self._ones, np.empty_like(y))
-
     def rebase(self, t_new, y, f):
         tau = t_new - self.anchor
         self.anchor = t_new
-        return self._advance(y, tau), self._advance(f, tau)
+        return self._apply(y, tau, False), self._apply(f, tau, False)
 
     def physical(self, t, t_anchor, y):
-        return self._advance(y, t - t_anchor)
+        return self._apply(y, t - t_anchor, False)
 
-    # -- invariants -----------------------------------------------------------
+    def to_end(self, h, x):
+        """x, a vector in the frame of a step's start, in the frame of its end (t + h)."""
+        return self._apply(x, h, False)
+
+    # -- diagnostics -----------------------------------------------------------
+    def _spectral_sum(self, a):
+        return self._norm_spec.sum(a)
+
+    def _physical_sum(self, a):
+        return self._norm_phys.sum(a)
+
+    def momentum_wavenumbers(self):
+        """Per axis, k_a on the local spectral block with the unpaired Nyquist mode at 0."""
+        out = []
+        for a, md in enumerate(self.fft.modes):
+            k = self._kunit[a] * np.where(md == -self.Ns[a] // 2, 0, md)
+            out.append(np.broadcast_to(k, self.local_spectral_shape))
+        return out
+
     def invariants(self, c) -> dict:
-        """Mass, momentum and Hamiltonian (spectral), plus the scheme's own H_M."""
-        a2 = (c.real ** 2 + c.imag ** 2)
-        mass = self.L * a2.sum()
-        momentum = self.L * (self.k_mom * a2).sum()
-        kin = self.L * self.beta * (self.k ** 2 * a2).sum()
+        """Mass, momentum (per axis), energy, the scheme's own H_M; μ and the stationarity
+        residual ‖g − μc‖/‖c‖ in imaginary time. Collective."""
+        a2 = c.real ** 2 + c.imag ** 2
+        vol = self.volume
+        mass = vol * self._spectral_sum(a2)
+        moms = [vol * self._spectral_sum(k * a2) for k in self.momentum_wavenumbers()]
+        kin = vol * self.beta * self._spectral_sum(self.k2 * a2)
+
+        def potential_terms(psi):
+            r2 = psi.real ** 2 + psi.imag ** 2
+            quartic = -0.5 * self.gamma * self.cell * self._physical_sum(r2 * r2)
+            ext = self.cell * self._physical_sum(self.V * r2) if self.V is not None else 0.0
+            return ext, quartic
+
         psi = self.to_field(c)
-        pot = 0.5 * self.gamma * self.dx * (np.abs(psi) ** 4).sum()
-        out = dict(mass=mass, momentum=momentum, energy=kin - pot)
+        ext, quartic = potential_terms(psi)
+        out = dict(mass=mass, energy=kin + ext + quartic)
+        if self.dim == 1:
+            out["momentum"] = moms[0]
+        else:
+            for name, p in zip("xyz", moms):
+                out[f"momentum_{name}"] = p
         if self.filtered:
-            psi_m = self.to_field(self.mask * c)
-            out["energy_discrete"] = kin - 0.5 * self.gamma * self.dx * (np.abs(psi_m) ** 4).sum()
+            ext_m, quartic_m = potential_terms(self.to_field(self.mask * c))
+            out["energy_discrete"] = kin + ext_m + quartic_m
         else:
             out["energy_discrete"] = out["energy"]
+        if self.V is not None:
+            out["energy_potential"] = ext
+        if self.imaginary:
+            dens = self._dens()
+            nl = self._nonlinear(self.mask * c, dens)  # F[(γ|ψ_M|²−V)ψ_M]
+            mu = self._mu(c, None, dens)
+            r = self.beta * self.k2 * c - self.mask * nl - mu * c
+            out["chemical_potential"] = mu
+            out["residual"] = float(np.sqrt(self._spectral_sum(r.real ** 2 + r.imag ** 2)
+                                            / self._spectral_sum(a2)))
         return out
