@@ -57,7 +57,9 @@ def cmd_run(args) -> int:
     from .runner import run
     out = run(args.case, args.output, overrides=args.overrides, restart=args.restart,
               overwrite=args.overwrite, progress=args.progress)
-    print(out)
+    from .parallel import get_comm
+    if get_comm().rank == 0:
+        print(out)
     return 0
 
 
@@ -136,6 +138,20 @@ def _table(ds) -> str:
     return pd.DataFrame(cols).to_string(float_format=lambda v: f"{v:.10g}")
 
 
+def _end_ranks(code: int) -> int:
+    """Under MPI with several ranks, an error on one rank would leave the others waiting
+    in a collective forever: abort the job (each rank's writer process still closes its
+    file, marked interrupted)."""
+    from .parallel import launched_under_mpi
+    if launched_under_mpi():
+        from .parallel import get_comm
+        comm = get_comm()
+        if comm.size > 1:
+            sys.stderr.flush()
+            comm.mpi_comm.Abort(code)
+    return code
+
+
 COMMANDS = {"run": cmd_run, "info": cmd_info, "plot": cmd_plot, "regress": cmd_regress,
             "analyse": cmd_analyse, "analyze": cmd_analyse}
 
@@ -151,10 +167,14 @@ def main(argv=None) -> int:
         return COMMANDS[args.command](args)
     except CaseError as exc:
         print(f"physim: {exc}", file=sys.stderr)
-        return 2
+        return _end_ranks(2)
     except (FileNotFoundError, FileExistsError, ValueError, RunError) as exc:
         print(f"physim: error: {exc}", file=sys.stderr)
-        return 1
+        return _end_ranks(1)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        return _end_ranks(1)
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
         return 0

@@ -92,43 +92,103 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     params, text = load(case, overrides)
     module = get_solver(params["solver"])
     from .parallel import get_comm  # imports mpi4py only under an MPI launcher
-    ranks = get_comm().size
-    if ranks > 1 and not getattr(module.Simulation, "distributed", False):
+    comm = get_comm()
+    if comm.size > 1 and not getattr(module.Simulation, "distributed", False):
         raise RunError(f"the {params['solver']} solver does not run on several MPI ranks yet; "
-                       f"launched on {ranks}: run it on one rank")
+                       f"launched on {comm.size}: run it on one rank")
     if restart is not None:
-        return _restart(module, params, Path(restart), progress)
+        return _restart(module, params, Path(restart), progress, comm)
     out = Path(output) if output is not None else default_output(case)
-    if out.exists() and not overwrite:
+    exists = comm.bcast(out.exists() if comm.rank == 0 else None)
+    if exists and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (CLI: --overwrite), "
                               "another -o path, or --restart to continue it")
-    sim = module.Simulation(params)
-    if out.exists():
-        out.unlink()  # a new inode: a reader may still hold the old file open
+    sim = _simulation(module, params, comm)
+    if comm.rank == 0:
+        for old in [out] + (sorted(part_dir(out).glob("rank*.h5")) if part_dir(out).is_dir()
+                            else []):
+            if old.exists():
+                old.unlink()  # a new inode: a reader may still hold the old file open
+    comm.barrier()
     attrs = {"solver": params["solver"], "title": params.get("title", ""), "case": text,
              **io.params_attrs(params), **sim.attrs()}
-    writer = io.Writer(out, coords=sim.coords(), variables=sim.variables(), attrs=attrs,
+    path = part_path(out, comm)
+    coords, variables = sim.coords(), sim.variables()
+    if comm.size > 1:
+        from . import vds
+        layouts = comm.allgather(vds.layout(coords, variables))
+        if comm.rank == 0:
+            static = {n: v[1] for n, v in coords.items() if sim.split_dim not in v[0]}
+            vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
+                             sim.split_dim, layouts=layouts, static=static,
+                             attrs={**attrs, **io.file_attrs("running")})
+    writer = io.Writer(path, coords=coords, variables=variables, attrs=attrs,
                        restart_vars=sim.restart_variables())
-    _drive(sim, writer, sim.run(), params, progress)
+    _drive(sim, writer, sim.run(), params, progress, comm, out)
     return out
 
 
-def _restart(module, params, path: Path, progress) -> Path:
-    attrs, cp, n = io.read_restart(path)
+def part_dir(out: Path) -> Path:
+    """Where the rank files of a multi-rank run go: ``<out>.parts/`` beside the master."""
+    return out.with_name(out.name + ".parts")
+
+
+def part_path(out: Path, comm, rank: int | None = None) -> Path:
+    """This rank's output file: ``out`` itself on one rank, else ``<out>.parts/rankNNNN.h5``."""
+    if comm.size == 1:
+        return out
+    return part_dir(out) / f"rank{comm.rank if rank is None else rank:04d}.h5"
+
+
+def _simulation(module, params, comm):
+    if not getattr(module.Simulation, "distributed", False):
+        return module.Simulation(params)
+    try:
+        return module.Simulation(params, comm)
+    except ValueError as exc:  # the case does not fit the ranks (checked before any work)
+        if type(exc).__name__ == "LayoutError":
+            raise RunError(str(exc)) from None
+        raise
+
+
+def _restart(module, params, path: Path, progress, comm) -> Path:
+    part = part_path(path, comm)
+    if not part.exists():
+        raise RunError(f"{part} does not exist: a restart needs the rank files of the first run "
+                       f"on the same number of ranks (launched on {comm.size})")
+    attrs, cp, n = io.read_restart(part)
+    ranks = int(attrs.get("mpi_ranks", 1))
+    if ranks != comm.size:
+        raise RunError(f"{path} was written by {ranks} MPI ranks; restart it on {ranks} "
+                       f"(launched on {comm.size})")
     stored = io.params_from_attrs(attrs)
     diff = _param_diff(stored, io.params_from_attrs(io.params_attrs(params)))
     if diff:
         raise cases.CaseError([f"{k}: {a!r} in {path.name}, {b!r} in the case; a restart must use "
                                "the same parameters (only time.end may grow)" for k, a, b in diff],
                               "restart")
-    sim = module.Simulation(params)
+    sim = _simulation(module, params, comm)
     if n >= len(sim.times):
         log.info("%s already holds all %d snapshots", path, n)
         return path
-    writer = io.Writer(path, coords={}, variables=sim.variables(), attrs={}, append=True)
+    writer = io.Writer(part, coords={}, variables=sim.variables(), attrs={}, append=True)
     writer.set_status("running", io.params_attrs(params))
-    _drive(sim, writer, sim.run(start=n, checkpoint=cp), params, progress)
+    _drive(sim, writer, sim.run(start=n, checkpoint=cp), params, progress, comm, path)
     return path
+
+
+def _master_status(comm, out, status, attrs=None):
+    """Mirror the final status into the master of a multi-rank run (rank 0 only)."""
+    if comm.size == 1 or comm.rank != 0:
+        return
+    import h5py
+    try:
+        with h5py.File(out, "a") as f:
+            f.attrs["status"] = status
+            for k, v in (attrs or {}).items():
+                f.attrs[k] = v
+    except OSError as exc:  # the rank files still hold the truth
+        log.warning("could not update the status in %s: %s", out, exc)
 
 
 def _param_diff(a: dict, b: dict):
@@ -148,8 +208,9 @@ def _param_diff(a: dict, b: dict):
     return out
 
 
-def _drive(sim, writer, snapshots, params, progress):
-    bar = _Progress(sim.times[0], sim.times[-1], params["output"]["log_interval"], progress)
+def _drive(sim, writer, snapshots, params, progress, comm, out):
+    bar = _Progress(sim.times[0], sim.times[-1], params["output"]["log_interval"],
+                    progress if comm.rank == 0 else "none")
     wall = _time.monotonic()
     stats = {}
     try:
@@ -160,15 +221,20 @@ def _drive(sim, writer, snapshots, params, progress):
     except IntegrationError as exc:
         writer.set_status(f"failed: {exc}")
         writer.close()
-        raise RunError(f"{exc}; the {writer.n} snapshots written so far are in {writer.path}") \
-            from None
+        _master_status(comm, out, f"failed: {exc}")
+        raise RunError(f"{exc}; the {writer.n} snapshots written so far are in {out}") from None
     except BaseException as exc:
         writer.set_status(f"interrupted: {type(exc).__name__}")
         writer.close()
+        _master_status(comm, out, f"interrupted: {type(exc).__name__}")
         raise
     finally:
         bar.close()
-    writer.set_status("completed", {"wall_time_s": _time.monotonic() - wall})
+    wall = {"wall_time_s": _time.monotonic() - wall}
+    writer.set_status("completed", wall)
     writer.close()
-    log.info("wrote %d snapshots to %s (%s)", writer.n, writer.path,
+    comm.barrier()  # the master reports completed only when every rank is
+    _master_status(comm, out, "completed", wall)
+    (log.info if comm.rank == 0 else log.debug)(
+        "wrote %d snapshots to %s (%s)", writer.n, out,
              ", ".join(f"{k}={v}" for k, v in stats.items()))

@@ -26,12 +26,12 @@ def soliton(repo_root):
 
 # -- validation -------------------------------------------------------------------
 @pytest.mark.parametrize("override, message", [
-    ("grid.N=-4", "grid.N: -4 is out of range; expected an integer >= 8"),
+    ("grid.N=-4", "grid.N: -4 is out of range; expected an integer or a list of integers >= 8"),
     ("grid.N=100.5", "grid.N: expected an integer"),
     ("grid.N=131", "grid.N: 131 must be even"),
     ("grid.Nx=128", "grid.Nx: unknown key; allowed: L, N"),
     ("numerics.formulation='magic'", "'magic' is not allowed; expected one of 'interaction', 'lines'"),
-    ("initial.kind='vortex'", "initial.kind: 'vortex' is not allowed"),
+    ("initial.kind='tornado'", "initial.kind: 'tornado' is not allowed"),
     ("initial.a=0.3", "initial.a: unknown key for kind = 'soliton'"),
     ("numerics.rtol=0.5", "numerics.rtol: 0.5 is out of range"),
     ("time.end=-1.0", "time.end: -1.0 must be greater than time.start"),
@@ -49,7 +49,7 @@ def test_all_problems_in_one_error(tmp_path):
     with pytest.raises(CaseError) as err:
         physim.run(case, tmp_path / "x.h5")
     text = str(err.value)
-    assert "grid.L: expected a number > 0" in text
+    assert "grid.L: expected a number or a list of numbers > 0" in text
     assert "grid.N: required" in text and "output.every: required" in text
 
 
@@ -57,7 +57,7 @@ def test_cli_reports_case_errors_without_traceback(soliton, tmp_path, capsys):
     code = main(["run", str(soliton), "-o", str(tmp_path / "x.h5"), "--set", "grid.N=abc"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "grid.N: expected an integer >= 8 and <= 16777216, got 'abc'" in err
+    assert "grid.N: expected an integer or a list of integers >= 8 and <= 16777216, got 'abc'" in err
     assert "Traceback" not in err
     assert main(["run", str(tmp_path / "missing.toml")]) == 2
 

@@ -1,4 +1,6 @@
 """Case schema of the NLSE solver: every key, its default and what is allowed."""
+from math import prod as np_prod
+
 from ...cases import REQUIRED, Param, Schema, Variants
 
 INF = float("inf")
@@ -30,11 +32,37 @@ INITIAL = Variants("kind", {
                    "wavenumber": Param(0.0, float, "carrier wavenumber (rounded to the grid)"),
                    **_NOISE},
     "gaussian": {"amplitude": Param(1.0, float, "peak |psi|", min=0, min_open=True),
-                 "width": Param(1.0, float, "1/e half-width of |psi|", min=0, min_open=True),
-                 "position": Param(0.0, float, "centre"),
-                 "wavenumber": Param(0.0, float, "carrier wavenumber"),
+                 "width": Param(1.0, "float|floats", "1/e half-width of |psi| (per axis)",
+                                min=0, min_open=True),
+                 "position": Param(0.0, "float|floats", "centre (per axis)"),
+                 "wavenumber": Param(0.0, "float|floats", "carrier wavenumber (per axis)"),
                  **_NOISE},
-}, doc="initial condition; exact-solution kinds are evaluated at t = time.start")
+    "line_soliton": {
+        "amplitude": Param(2.0, float, "peak |psi| of the 1-D soliton profile", min=0,
+                           min_open=True),
+        "velocity_modes": Param(0, int, "carrier wavenumber along the diagonal in units of "
+                                "2 pi sqrt(2) / L (an integer keeps the field periodic)"),
+    },
+    "vortex": {"amplitude": Param(1.0, float, "amplitude of the Gaussian envelope", min=0,
+                                  min_open=True),
+               "width": Param(2.0, float, "1/e half-width of the envelope", min=0, min_open=True),
+               "charge": Param(1, int, "winding number n: psi ~ (x + i y)^n near the core"),
+               **_NOISE},
+}, doc="initial condition; exact-solution kinds are evaluated at t = time.start. "
+       "soliton, solitons, akhmediev and peregrine are 1-D; line_soliton (a 1-D soliton "
+       "along the box diagonal, exact in a square periodic box) and vortex are 2-D; "
+       "gaussian and plane_wave work in any dimension")
+
+POTENTIAL = Variants("kind", {
+    "none": {},
+    "harmonic": {
+        "omega": Param(1.0, "float|floats", "trap frequency per axis: "
+                       "V = sum_a omega_a^2 (x_a - c_a)^2 / (4 beta)  (= omega^2 x^2 / 2 for "
+                       "beta = 1/2)", min=0),
+        "center": Param(0.0, "float|floats", "trap centre c per axis"),
+    },
+}, default="none", doc="external potential V(x) in i psi_t + beta lap psi - V psi + "
+                      "gamma |psi|^2 psi = 0")
 
 SECTIONS = {
     "model": {
@@ -43,13 +71,24 @@ SECTIONS = {
         "gamma": Param(1.0, float, "nonlinearity (> 0 focusing, < 0 defocusing)"),
     },
     "grid": {
-        "L": Param(REQUIRED, float, "period of the box [-L/2, L/2)", min=0, min_open=True),
-        "N": Param(REQUIRED, int, "number of grid points (even)", min=8, max=2 ** 24),
+        "L": Param(REQUIRED, "float|floats", "period of the box [-L/2, L/2) (one value, or one "
+                   "per axis)", min=0, min_open=True),
+        "N": Param(REQUIRED, "int|ints", "grid points per axis (even); a list of 2 or 3 "
+                   "makes a 2-D or 3-D run", min=8, max=2 ** 24),
     },
+    "potential": POTENTIAL,
     "initial": INITIAL,
+    "ensemble": {
+        "members": Param(1, int, "number of realisations M; member i draws its noise from "
+                         "numpy default_rng([initial.seed, i]) whatever the rank count, and the "
+                         "output gains an 'ensemble' dimension", min=1, max=10 ** 6),
+    },
     "time": {
         "start": Param(0.0, float, "initial time"),
         "end": Param(REQUIRED, float, "final time"),
+        "imaginary": Param(False, bool, "imaginary-time propagation (normalised gradient flow, "
+                           "mass conserved): relaxes to the ground state; mu and the "
+                           "stationarity residual are written"),
     },
     "numerics": {
         "formulation": Param("interaction", str, "time-stepping formulation",
@@ -78,15 +117,67 @@ SECTIONS = {
 }
 
 
+ONE_D = ("soliton", "solitons", "akhmediev", "peregrine")
+
+
+def dims(p) -> int:
+    n = p["grid"]["N"]
+    return len(n) if isinstance(n, list) else 1
+
+
+def per_axis(value, dim):
+    """A scalar-or-list parameter as a list of ``dim`` floats."""
+    v = value if isinstance(value, list) else [value]
+    return [float(x) for x in (v * dim if len(v) == 1 else v)]
+
+
 def _checks(p):
     problems = []
-    if p["grid"]["N"] % 2:
-        problems.append(f"grid.N: {p['grid']['N']} must be even")
+    N = p["grid"]["N"]
+    dim = dims(p)
+    if isinstance(N, list) and not 1 <= len(N) <= 3:
+        problems.append(f"grid.N: 1, 2 or 3 values (one per axis), got {len(N)}")
+        return problems
+    for n in (N if isinstance(N, list) else [N]):
+        if n % 2:
+            problems.append(f"grid.N: {n} must be even")
+    if int(np_prod(N if isinstance(N, list) else [N])) > 2 ** 30:
+        problems.append(f"grid.N: {N} is more than 2^30 points")
+
+    def axis_count(sec, key):
+        v = p[sec].get(key)
+        if isinstance(v, list) and len(v) not in (1, dim):
+            problems.append(f"{sec}.{key}: needs 1 or {dim} values (grid.N has {dim} axes), "
+                            f"got {len(v)}")
+
+    axis_count("grid", "L")
+    for key in ("width", "position", "wavenumber"):
+        if p["initial"]["kind"] == "gaussian":
+            axis_count("initial", key)
+    if p["potential"]["kind"] == "harmonic":
+        axis_count("potential", "omega")
+        axis_count("potential", "center")
+    kind = p["initial"]["kind"]
+    if kind in ONE_D and dim != 1:
+        problems.append(f"initial.kind: {kind!r} is a 1-D solution; grid.N has {dim} axes "
+                        "(use gaussian, plane_wave, line_soliton or vortex)")
+    if kind in ("line_soliton", "vortex") and dim != 2:
+        problems.append(f"initial.kind: {kind!r} needs a 2-D grid (grid.N = [n, n]), got {dim} axes")
+    if kind == "line_soliton":
+        L, n = per_axis(p["grid"]["L"], 2), per_axis(N, 2)
+        if L[0] != L[1] or n[0] != n[1]:
+            problems.append("initial.kind: 'line_soliton' is periodic only in a square box: "
+                            f"grid.L = {p['grid']['L']} and grid.N = {N} must be equal per axis")
+        if p["model"]["gamma"] <= 0:
+            problems.append("initial.kind: 'line_soliton' needs model.gamma > 0 (focusing)")
+    if p["ensemble"]["members"] > 1 and p["initial"].get("noise", 0) <= 0:
+        problems.append(f"ensemble.members: {p['ensemble']['members']} members need "
+                        "initial.noise > 0, or every member is the same run")
     if p["time"]["end"] <= p["time"]["start"]:
         problems.append(f"time.end: {p['time']['end']} must be greater than time.start "
                         f"= {p['time']['start']}")
     ini = p["initial"]
-    if ini["kind"] in ("soliton", "solitons", "akhmediev", "peregrine") and p["model"]["gamma"] <= 0:
+    if ini["kind"] in ONE_D and p["model"]["gamma"] <= 0:
         problems.append(f"initial.kind: {ini['kind']!r} is an exact solution of the focusing "
                         "equation only; needs model.gamma > 0")
     if ini["kind"] == "solitons":

@@ -1,22 +1,79 @@
-"""Glue between the NLSE model, the DOP853 stepper and the frame's output."""
+"""Glue between the NLSE model, the DOP853 stepper and the frame's output.
+
+How a run uses the MPI ranks (``comm``):
+
+* ``ensemble.members = M > 1``: the members are spread over the ranks in blocks
+  (:func:`physim.parallel.local_members`); each member runs whole on its rank,
+  with noise from ``default_rng([seed, member])``, so member i is the same run
+  for any rank count. Output is split along ``ensemble``.
+* one member, 2-D or 3-D: the field is split in slabs over all ranks
+  (:class:`physim.parallel.DistFFT`); every reduction is ordered, so the run
+  takes bitwise the same steps on any number of ranks. Output is split along
+  ``x``.
+* one member, 1-D: the field stays on one rank (a 1-D FFT of 2^24 points takes
+  well under a second); several ranks are refused with a pointer to ensembles.
+"""
 from __future__ import annotations
 
+import copy
+import json
 import logging
 
 import numpy as np
 
 from ...integrate import DOP853, HAIRER_CONTROLLER, SCIPY_CONTROLLER, Checkpoint, Controller
 from ...io import Var
+from ...parallel import SerialComm, local_members, member_rng
 from . import exact
 from .model import NLSE
+from .schema import dims, per_axis
 
 log = logging.getLogger(__name__)
 
 
-def initial_field(model: NLSE, p: dict) -> np.ndarray:
-    """ψ(x, time.start) for the case's ``[initial]`` section."""
+class LayoutError(ValueError):
+    """The case cannot be spread over the ranks it was launched on."""
+
+
+def potential_function(p: dict, beta: float, dim: int):
+    """V(*local_grids) for the case's ``[potential]`` section, or None."""
+    pot = p["potential"]
+    if pot["kind"] == "none":
+        return None
+    omega, centre = per_axis(pot["omega"], dim), per_axis(pot["center"], dim)
+
+    def V(*grids):
+        # omega^2 x^2 / (4 beta): the trap whose linear ground state has frequency omega
+        return sum(w * w * (x - c) ** 2 for w, c, x in zip(omega, centre, grids)) / (4 * beta)
+    return V
+
+
+def _noise(model: NLSE, seed: int, member: int) -> np.ndarray:
+    """Unit complex Gaussian noise on this rank's points, a function of (seed, member) only.
+
+    1-D: one stream per member. N-D: one stream per index along axis 0, so a
+    rank draws only its own slab, and the field does not depend on the slabs.
+    """
+    shape = model.local_physical_shape
+    if model.dim == 1:
+        rng = member_rng(seed, member)
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
+    dec = model.fft.physical_decomposition
+    rows = range(dec.start, dec.stop)
+    row = shape[1:]
+    out = np.empty(shape, dtype=np.complex128)
+    for i, r in enumerate(rows):
+        rng = np.random.default_rng([int(seed), int(member), int(r)])
+        out[i] = (rng.standard_normal(row) + 1j * rng.standard_normal(row)) / np.sqrt(2)
+    return out
+
+
+def initial_field(model: NLSE, p: dict, member: int = 0) -> np.ndarray:
+    """ψ(x, time.start) on this rank's points, for the case's ``[initial]`` section."""
     ini, t0 = p["initial"], p["time"]["start"]
-    x, beta, gamma = model.x, model.beta, model.gamma
+    beta, gamma, dim = model.beta, model.gamma, model.dim
+    grids = model.local_grids
+    x = grids[0]
     kind = ini["kind"]
     if kind == "soliton":
         return exact.soliton_physical(x, t0, ini["amplitude"], ini["velocity"], ini["position"],
@@ -34,107 +91,240 @@ def initial_field(model: NLSE, p: dict) -> np.ndarray:
         return exact.to_physical(exact.akhmediev, x, t0, beta, gamma, a=ini["a"])
     if kind == "peregrine":
         return exact.to_physical(exact.peregrine, x, t0, beta, gamma)
+    if kind == "line_soliton":
+        return exact.line_soliton(*grids, t0, model.Ls[0], ini["amplitude"],
+                                  ini["velocity_modes"], beta, gamma)
+    shape = model.local_physical_shape
     if kind == "plane_wave":
-        k0 = 2 * np.pi / model.L * np.rint(ini["wavenumber"] * model.L / (2 * np.pi))
-        psi = ini["amplitude"] * np.exp(1j * k0 * x) + 0j
+        k0 = 2 * np.pi / model.Ls[0] * np.rint(ini["wavenumber"] * model.Ls[0] / (2 * np.pi))
+        psi = np.broadcast_to(ini["amplitude"] * np.exp(1j * k0 * x) + 0j, shape).copy()
     elif kind == "gaussian":
-        psi = ini["amplitude"] * np.exp(-((x - ini["position"]) / ini["width"]) ** 2 / 2
-                                        + 1j * ini["wavenumber"] * x)
+        w, c, k = (per_axis(ini[key], dim) for key in ("width", "position", "wavenumber"))
+        arg = sum(-((g - ci) / wi) ** 2 / 2 + 1j * ki * g for g, wi, ci, ki in zip(grids, w, c, k))
+        psi = np.broadcast_to(ini["amplitude"] * np.exp(arg), shape).copy()
+    elif kind == "vortex":
+        X, Y = grids
+        n, w = ini["charge"], ini["width"]
+        z = (X + 1j * np.sign(n) * Y) / w
+        psi = ini["amplitude"] * z ** abs(n) * np.exp(-(X ** 2 + Y ** 2) / (2 * w * w))
     else:  # pragma: no cover - the schema rejects other kinds
         raise ValueError(kind)
     if ini["noise"] > 0:
-        rng = np.random.default_rng(ini["seed"])
-        xi = rng.standard_normal(model.N) + 1j * rng.standard_normal(model.N)
-        psi = psi + ini["noise"] * np.abs(psi).max() * xi / np.sqrt(2)
+        peak = model.comm.allreduce_max(float(np.abs(psi).max()) if psi.size else 0.0)
+        psi = psi + ini["noise"] * peak * _noise(model, ini["seed"], member)
     return psi
 
 
 class Simulation:
-    """One NLSE run: coordinates, variables, and a generator of snapshots."""
+    """One NLSE run on ``comm``: coordinates, variables, and a generator of snapshots."""
 
     solver = "nlse"
+    distributed = True
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, comm=None):
         self.params = p = params
+        self.comm = comm = comm if comm is not None else SerialComm()
         num = p["numerics"]
-        self.model = NLSE(p["grid"]["L"], p["grid"]["N"], p["model"]["beta"], p["model"]["gamma"],
-                          num["dealias"], num["filter"], num["filter_alpha"], num["filter_order"])
+        dim = self.dim = dims(p)
+        M = p["ensemble"]["members"]
+        self.ensemble = M > 1
+        if self.ensemble:
+            self.members = local_members(M, comm)
+            model_comm = SerialComm()
+            if comm.size > M:
+                log.warning("%d ranks for %d ensemble members: %d ranks stay idle",
+                            comm.size, M, comm.size - M)
+        else:
+            if dim == 1 and comm.size > 1:
+                raise LayoutError(
+                    f"a 1-D run is not split over ranks (launched on {comm.size}); run it on "
+                    "one rank, or ask for several realisations with ensemble.members (they "
+                    "are spread over the ranks)")
+            self.members = range(1)
+            model_comm = comm
+        self.split_dim = "ensemble" if self.ensemble else "x"
+        N = p["grid"]["N"] if isinstance(p["grid"]["N"], list) else [p["grid"]["N"]]
+        beta = p["model"]["beta"]
+        self.model = NLSE(per_axis(p["grid"]["L"], dim), N, beta, p["model"]["gamma"],
+                          num["dealias"], num["filter"], num["filter_alpha"], num["filter_order"],
+                          potential=potential_function(p, beta, dim),
+                          imaginary=p["time"]["imaginary"], comm=model_comm)
+        if dim > 1 and not self.ensemble:
+            n0 = self.model.Ns[0]
+            if comm.size > min(n0, self.model.Ns[1]):
+                raise LayoutError(f"{comm.size} ranks for a grid of {self.model.Ns}: at most "
+                                  f"{min(n0, self.model.Ns[1])} ranks (one slab row each)")
         t0, t1, every = p["time"]["start"], p["time"]["end"], p["output"]["every"]
         n = int(np.floor((t1 - t0) / every * (1 + 1e-12))) + 1
         times = t0 + every * np.arange(n)
         if t1 - times[-1] > 1e-9 * every:
             times = np.append(times, t1)
         self.times = times
+        self.steppers = []
 
     # -- what the frame writes -------------------------------------------------
+    def _lead(self):
+        return ("time", "ensemble") if self.ensemble else ("time",)
+
     def coords(self) -> dict:
         m = self.model
-        return {
-            "x": (("x",), m.x, {"units": "1", "long_name": "position x"}),
-            "k": (("k",), m.k, {"units": "1", "long_name": "wavenumber k (FFT order)"}),
-        }
+        out = {}
+        if self.ensemble:
+            out["ensemble"] = (("ensemble",), np.arange(self.members.start, self.members.stop,
+                                                        dtype=np.int64),
+                               {"units": "1", "long_name": "realisation index"})
+        for a, name in enumerate("xyz"[:m.dim]):
+            x = m.xs[a]
+            if a == 0 and not self.ensemble:
+                x = m.local_grids[0].reshape(-1)
+            out[name] = ((name,), x, {"units": "1", "long_name": f"position {name}"})
+        if m.dim == 1:
+            out["k"] = (("k",), m.k, {"units": "1", "long_name": "wavenumber k (FFT order)"})
+        return out
 
     def variables(self) -> dict[str, Var]:
-        scalar = lambda name: Var(("time",), np.float64, {"units": "1", "long_name": name})  # noqa
-        return {
-            "psi": Var(("time", "x"), np.complex128, {"units": "1", "long_name": "field psi(x, t)"}),
+        lead = self._lead()
+        space = tuple("xyz"[:self.dim])
+
+        def scalar(long_name):
+            return Var(lead, np.float64, {"units": "1", "long_name": long_name})
+        out = {
+            "psi": Var(lead + space, np.complex128, {"units": "1", "long_name": "field psi(x, t)"}),
             "mass": scalar("mass N = int |psi|^2 dx"),
-            "momentum": scalar("momentum P = int Im(psi* psi_x) dx"),
-            "energy": scalar("Hamiltonian H = int (beta |psi_x|^2 - gamma/2 |psi|^4) dx"),
-            "energy_discrete": scalar("the scheme's exact invariant H_M (masked quartic term)"),
         }
+        if self.dim == 1:
+            out["momentum"] = scalar("momentum P = int Im(psi* psi_x) dx")
+        else:
+            for name in space:
+                out[f"momentum_{name}"] = scalar(f"momentum P_{name} = int Im(psi* d_{name} psi) dx")
+        out["energy"] = scalar("Hamiltonian H = int (beta |grad psi|^2 + V |psi|^2 "
+                               "- gamma/2 |psi|^4) dx")
+        out["energy_discrete"] = scalar("the scheme's exact invariant H_M (masked V and "
+                                        "quartic terms)")
+        if self.model.V is not None:
+            out["energy_potential"] = scalar("potential energy int V |psi|^2 dx")
+        if self.model.imaginary:
+            out["chemical_potential"] = scalar("chemical potential mu = <psi, H psi> / <psi, psi>")
+            out["residual"] = scalar("stationarity residual |H psi - mu psi| / |psi| "
+                                     "(spectral, 0 at a stationary state)")
+        return out
 
     def restart_variables(self) -> dict[str, Var]:
-        return {"y": Var(("k",), np.complex128, {}), "f": Var(("k",), np.complex128, {})}
+        shape = self.model.local_spectral_shape
+        if self.dim == 1:
+            sdims = ("k",)
+        else:
+            sdims = tuple(f"spectral_{a}" for a in range(self.dim))
+        lead = ("ensemble",) if self.ensemble else ()
+        full = (len(self.members),) + tuple(shape) if self.ensemble else tuple(shape)
+        return {name: Var(lead + sdims, np.complex128, {}, shape=full) for name in ("y", "f")}
 
     def attrs(self) -> dict:
-        p = self.params
-        return {"L": p["grid"]["L"], "N": p["grid"]["N"], "beta": p["model"]["beta"],
-                "gamma": p["model"]["gamma"], "formulation": p["numerics"]["formulation"],
-                "convention": "i psi_t + beta psi_xx + gamma |psi|^2 psi = 0, x in [-L/2, L/2)"}
+        p, m = self.params, self.model
+        out = {"dim": m.dim, "L": list(m.Ls) if m.dim > 1 else m.L,
+               "N": list(m.Ns) if m.dim > 1 else m.N, "beta": p["model"]["beta"],
+               "gamma": p["model"]["gamma"], "formulation": p["numerics"]["formulation"],
+               "imaginary_time": int(m.imaginary), "mpi_ranks": self.comm.size,
+               "mpi_rank": self.comm.rank, "split_dim": self.split_dim,
+               "convention": "i psi_t + beta lap psi - V psi + gamma |psi|^2 psi = 0, "
+                             "x_a in [-L_a/2, L_a/2)"}
+        if self.ensemble:
+            out["members"] = p["ensemble"]["members"]
+            out["seeding"] = "member i: numpy default_rng([initial.seed, i]) (1-D); " \
+                             "default_rng([initial.seed, i, row]) per axis-0 row (N-D)"
+        return out
 
     # -- the run ------------------------------------------------------------------
-    def _stepper(self, c0, t0):
-        num, m = self.params["numerics"], self.model
+    def _stepper(self, model, c0, t0):
+        num = self.params["numerics"]
         ctrl = SCIPY_CONTROLLER if num["controller"] == "scipy" else HAIRER_CONTROLLER
         if num["pi_beta"]:
             ctrl = Controller(ctrl.safety, ctrl.min_factor, ctrl.max_factor, num["pi_beta"])
         interaction = num["formulation"] == "interaction"
-        return DOP853(m.rhs_interaction if interaction else m.rhs_lines, t0, c0,
+        return DOP853(model.rhs_interaction if interaction else model.rhs_lines, t0, c0,
                       self.params["time"]["end"], rtol=num["rtol"], atol=num["atol"],
                       first_step=num["first_step"] or None, max_step=num["max_step"],
-                      controller=ctrl, frame=m if interaction else None,
-                      max_steps=num["max_steps"])
+                      controller=ctrl, frame=model if interaction else None,
+                      max_steps=num["max_steps"], norm=model.norm)
 
-    def snapshot(self, c) -> dict:
-        return {"psi": self.model.to_field(c), **self.model.invariants(c)}
+    def _member_models(self):
+        # each member has its own frame anchor; the tables and grids are shared
+        return [self.model if i == 0 else copy.copy(self.model) for i in range(len(self.members))]
+
+    def _snapshot_one(self, model, c) -> dict:
+        return {"psi": model.to_field(c), **model.invariants(c)}
+
+    def _snapshot(self, cs) -> dict:
+        parts = [self._snapshot_one(self.model, c) for c in cs]
+        if not self.ensemble:
+            return parts[0]
+        names = self.variables()
+        if not parts:  # a rank without members
+            return {n: np.empty((0,) + tuple(self.model.local_physical_shape)) if n == "psi"
+                    else np.empty(0) for n in names}
+        return {n: np.stack([q[n] for q in parts]) for n in names}
 
     def run(self, start: int = 0, checkpoint: dict | None = None):
         """Yield (time, data, checkpoint dict, stats dict) for snapshots start, start+1, ..."""
-        m = self.model
+        models = self._member_models()
         if checkpoint is None:
-            c0 = m.to_coeffs(initial_field(m, self.params))
-            st = self._stepper(c0, self.times[0])
-            self.stepper = st
-            yield self.times[0], self.snapshot(c0), self._cp(st), st.stats.as_dict()
+            cs = [mdl.to_coeffs(initial_field(mdl, self.params, i))
+                  for mdl, i in zip(models, self.members)]
+            self.steppers = [self._stepper(mdl, c, self.times[0]) for mdl, c in zip(models, cs)]
+            yield self.times[0], self._snapshot(cs), self._cp(), self._stats()
             start = 1
         else:
-            st = self._stepper(checkpoint["y"], float(checkpoint["t"]))
-            st.restore(Checkpoint.from_record(checkpoint))
-            self.stepper = st
+            self.steppers = []
+            for j, (mdl, rec) in enumerate(zip(models, self._split_cp(checkpoint))):
+                st = self._stepper(mdl, rec["y"], float(rec["t"]))
+                st.restore(Checkpoint.from_record(rec))
+                self.steppers.append(st)
+        exact_stops = self.model.imaginary  # no dense output in a growing frame
         for i in range(start, len(self.times)):
             t_out = self.times[i]
-            while st.t < t_out:
-                st.step()
-            c = st.y if t_out == st.t else st.dense(t_out)
-            yield t_out, self.snapshot(c), self._cp(st), st.stats.as_dict()
+            cs = []
+            for st in self.steppers:
+                if exact_stops and st.t < t_out:
+                    st.stop_at(t_out)
+                while st.t < t_out:
+                    st.step()
+                cs.append(st.y if t_out == st.t else st.dense(t_out))
+            yield t_out, self._snapshot(cs), self._cp(), self._stats()
 
-    @staticmethod
-    def _cp(st) -> dict:
-        return st.checkpoint().to_record()
+    def _cp(self) -> dict:
+        recs = [st.checkpoint().to_record() for st in self.steppers]
+        if not self.ensemble:
+            return recs[0]
+        shape = (0,) + tuple(self.model.local_spectral_shape)
+        out = {"y": np.stack([r["y"] for r in recs]) if recs else np.empty(shape, complex),
+               "f": np.stack([r["f"] for r in recs]) if recs else np.empty(shape, complex)}
+        for key in ("t", "h_abs", "facold", "replay", "rejected", "dense_done"):
+            out[key] = np.array([r[key] for r in recs], dtype=float)
+        out["stats"] = json.dumps([json.loads(r["stats"]) for r in recs])
+        return out
+
+    def _split_cp(self, cp: dict) -> list[dict]:
+        if not self.ensemble:
+            return [cp]
+        stats = json.loads(cp["stats"])
+        return [{"y": cp["y"][j], "f": cp["f"][j], "stats": json.dumps(stats[j]),
+                 **{k: np.atleast_1d(cp[k])[j] for k in
+                    ("t", "h_abs", "facold", "replay", "rejected", "dense_done")}}
+                for j in range(len(self.members))]
+
+    def _stats(self) -> dict:
+        tot = {}
+        for st in self.steppers:
+            for k, v in st.stats.as_dict().items():
+                tot[k] = tot.get(k, 0) + v
+        return tot
+
+    @property
+    def stepper(self):
+        return self.steppers[0] if self.steppers else None
 
     def progress_info(self) -> dict:
-        st = getattr(self, "stepper", None)
-        if st is None:
+        if not self.steppers:
             return {}
-        return {"t": st.t, "h": st.h_abs, "steps": st.stats.naccept}
+        st = min(self.steppers, key=lambda s: s.t)
+        return {"t": st.t, "h": st.h_abs, "steps": sum(s.stats.naccept for s in self.steppers)}
