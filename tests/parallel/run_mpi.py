@@ -67,11 +67,12 @@ def mpiexec_command(mpiexec: str, n: int) -> list[str]:
 
 
 def run(n: int, python: str, mpiexec: str, timeout: float = 180.0,
-        pytest_args=("-q",)) -> subprocess.CompletedProcess:
+        pytest_args=("-q",), env: dict | None = None) -> subprocess.CompletedProcess:
     """``mpiexec -n n python -m pytest tests/parallel``; kills the job on timeout."""
     cmd = mpiexec_command(mpiexec, n) + [python, "-m", "pytest", str(HERE), "-p",
                                          "no:cacheprovider", *pytest_args]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd, cwd=REPO, env={**_env(), **(env or {})},
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)

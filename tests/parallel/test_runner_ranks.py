@@ -1,17 +1,95 @@
-"""Under mpiexec with several ranks, a solver that is not distributed refuses to start."""
+"""NLSE runs under mpiexec: layouts, per-rank output with a master, restart, refusals.
+
+When ``PHYSIM_RANKS_OUT`` is set (by ``tests/test_parallel_mpi.py``), the runs are
+written to ``$PHYSIM_RANKS_OUT/n<size>/`` so that the outer test can compare the
+outputs of 1, 2 and 4 ranks with each other and with a run without MPI.
+"""
+import os
 from pathlib import Path
 
+import numpy as np
 import pytest
+import xarray as xr
 
 import physim
 from physim.parallel import get_comm
 from physim.runner import RunError
 
-CASE = Path(__file__).resolve().parents[2] / "cases" / "nlse" / "soliton.toml"
+CASES = Path(__file__).resolve().parents[2] / "cases" / "nlse"
+
+# small versions of the cases: (case file, overrides)
+RUNS = {
+    "breathing": ("trap_breathing_2d.toml", ["grid.N=[48, 48]", "grid.L=16.0", "time.end=0.5",
+                                            "output.every=0.25"]),
+    "ground": ("trap_ground_state_2d.toml", ["grid.N=[40, 40]", "grid.L=12.0", "time.end=2.0",
+                                            "output.every=1.0"]),
+    "cube": ("trap_breathing_2d.toml", ["grid.N=[16, 12, 16]", "grid.L=[10.0, 8.0, 10.0]",
+                                       "time.end=0.2", "output.every=0.1",
+                                       "initial.width=[1.5, 1.2, 1.0]"]),
+    "ensemble": ("mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
+                                      "output.every=1.0"]),
+}
 
 
-def test_serial_solver_refuses_several_ranks(tmp_path):
+def shared_dir(tmp_path_factory):
+    comm = get_comm()
+    base = os.environ.get("PHYSIM_RANKS_OUT")
+    if base:
+        d = Path(base) / f"n{comm.size}"
+    else:  # every rank must write to the same place
+        d = Path(comm.bcast(str(tmp_path_factory.mktemp("ranks")) if comm.rank == 0 else None))
+    if comm.rank == 0:
+        d.mkdir(parents=True, exist_ok=True)
+    comm.barrier()
+    return d
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory):
+    return shared_dir(tmp_path_factory)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_case_runs_and_master_opens(outdir, name):
+    case, overrides = RUNS[name]
+    out = physim.run(CASES / case, outdir / f"{name}.h5", overrides=overrides,
+                     overwrite=True, progress="none")
+    comm = get_comm()
+    comm.barrier()
+    with xr.open_dataset(out, engine="h5netcdf") as ds:  # the master, with no options
+        assert ds.attrs["status"] == "completed"
+        assert np.isfinite(ds.psi.values).all()
+        assert int(ds.attrs["mpi_ranks"]) == comm.size
+        if name == "ensemble":
+            assert ds.sizes["ensemble"] == 6
+            np.testing.assert_array_equal(ds.ensemble.values, np.arange(6))
+        else:
+            grid = RUNS[name][1][0].split("=")[1]
+            assert tuple(ds.psi.shape[1:]) == tuple(int(v) for v in grid.strip("[]").split(","))
+    if comm.size > 1:
+        assert (outdir / f"{name}.h5.parts" / f"rank{comm.rank:04d}.h5").exists()
+
+
+def test_restart_extends_a_run_on_the_same_ranks(outdir):
+    # extending a finished run: its last step was cut at the old time.end, so the
+    # continuation agrees with the straight run to the tolerance, not bit for bit
+    # (bitwise restart after a kill is tested serially in tests/test_frame.py)
+    case, overrides = RUNS["breathing"]
+    short = overrides[:2] + ["time.end=0.25", "output.every=0.25"]
+    path = outdir / "restart.h5"
+    physim.run(CASES / case, path, overrides=short, overwrite=True, progress="none")
+    physim.run(CASES / case, restart=path, overrides=overrides, progress="none")
+    get_comm().barrier()
+    with xr.open_dataset(path, engine="h5netcdf") as a, \
+            xr.open_dataset(outdir / "breathing.h5", engine="h5netcdf") as b:
+        assert a.sizes["time"] == b.sizes["time"] == 3
+        assert a.attrs["status"] == "completed"
+        np.testing.assert_allclose(a.psi.values, b.psi.values, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(a.energy.values, b.energy.values, rtol=1e-10)
+
+
+def test_one_d_field_refuses_several_ranks(tmp_path):
     if get_comm().size == 1:
         pytest.skip("needs more than one rank")
-    with pytest.raises(RunError, match="does not run on several MPI ranks yet"):
-        physim.run(CASE, tmp_path / "x.h5")
+    with pytest.raises(RunError, match="1-D run is not split over ranks"):
+        physim.run(CASES / "soliton.toml", tmp_path / "x.h5")
