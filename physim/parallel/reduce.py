@@ -190,7 +190,7 @@ class DistributedNorm:
     def _local(self, x):
         x = np.asarray(x)
         if x.shape != self.local_shape:
-            if x.size != self._local_size:
+            if x.ndim != 1 or x.size != self._local_size:
                 raise ValueError(f"state of shape {x.shape} is not in the local layout "
                                  f"{self.local_shape}")
             x = x.reshape(self.local_shape)
