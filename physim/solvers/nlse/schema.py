@@ -147,8 +147,9 @@ def _checks(p):
     def axis_count(sec, key):
         v = p[sec].get(key)
         if isinstance(v, list) and len(v) not in (1, dim):
-            problems.append(f"{sec}.{key}: needs 1 or {dim} values (grid.N has {dim} axes), "
-                            f"got {len(v)}")
+            need = "1 value (grid.N has 1 axis)" if dim == 1 else \
+                f"1 or {dim} values (grid.N has {dim} axes)"
+            problems.append(f"{sec}.{key}: needs {need}, got {len(v)}")
 
     axis_count("grid", "L")
     for key in ("width", "position", "wavenumber"):
