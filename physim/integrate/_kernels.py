@@ -8,15 +8,8 @@ def stage_sum(y, K, coef, s, h, out):
 
     Real arrays (flat real views of complex states): K is (stages, n).
     """
-    n = y.size
-    for j in range(n):
-        out[j] = coef[0] * K[0, j]
-    for i in range(1, s):
-        c = coef[i]
-        if c != 0.0:
-            for j in range(n):
-                out[j] += c * K[i, j]
-    for j in range(n):
+    combination(K, coef, s, out)
+    for j in range(y.size):
         out[j] = y[j] + out[j] * h
     return out
 

@@ -68,8 +68,8 @@ def lin_plus(x, lin, c, mask):
 # rank holds. For 1-D the products reduce to the 1-D kernels' operations exactly.
 
 @numba.njit(cache=True, nogil=True)
-def apply_factor3(v, e0, e1, e2, m0, m1, m2, a0, a1, a2, out):
-    """out = (M·E) * v with M = m0·m1·m2 (real) and E = e0·e1·e2 (complex), per axis by |m|."""
+def _factor3(v, e0, e1, e2, m0, m1, m2, a0, a1, a2, out, after):
+    """out = (M·E)·v, or (v·M)·E when ``after`` (the 1-D kernels' two operation orders)."""
     n0, n1, n2 = v.shape
     for i in range(n0):
         for j in range(n1):
@@ -78,22 +78,21 @@ def apply_factor3(v, e0, e1, e2, m0, m1, m2, a0, a1, a2, out):
             for k in range(n2):
                 m = mij * m2[a2[k]]
                 e = eij * e2[a2[k]]
-                out[i, j, k] = m * e * v[i, j, k]
+                if after:
+                    out[i, j, k] = v[i, j, k] * m * e
+                else:
+                    out[i, j, k] = m * e * v[i, j, k]
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+def apply_factor3(v, e0, e1, e2, m0, m1, m2, a0, a1, a2, out):
+    """out = (M·E) * v with M = m0·m1·m2 (real) and E = e0·e1·e2 (complex), per axis by |m|."""
+    return _factor3(v, e0, e1, e2, m0, m1, m2, a0, a1, a2, out, False)
+
+
 def scale_factor3(x, e0, e1, e2, m0, m1, m2, a0, a1, a2):
     """x <- x * M * E in place (the order of the 1-D kernel apply_phase_conj)."""
-    n0, n1, n2 = x.shape
-    for i in range(n0):
-        for j in range(n1):
-            mij = m0[a0[i]] * m1[a1[j]]
-            eij = e0[a0[i]] * e1[a1[j]]
-            for k in range(n2):
-                m = mij * m2[a2[k]]
-                e = eij * e2[a2[k]]
-                x[i, j, k] = x[i, j, k] * m * e
+    _factor3(x, e0, e1, e2, m0, m1, m2, a0, a1, a2, x, True)
 
 
 @numba.njit(cache=True, nogil=True)
