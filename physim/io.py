@@ -49,6 +49,7 @@ class Var:
     dtype: object
     attrs: dict
     shape: tuple[int, ...] | None = None  # restart variables: sizes of dims the file lacks
+    time_chunk: int = 1  # HDF5 chunk length along time (long series appended in blocks)
 
 
 def _jsonable(obj):
@@ -117,7 +118,7 @@ class H5Writer:
         t = f.create_variable("time", ("time",), np.float64)
         t.attrs.update(attrs.pop("time_attrs", {"units": "1", "long_name": "time"}))
         for name, var in variables.items():
-            shape = [1 if d == "time" else dims[d] for d in var.dims]
+            shape = [var.time_chunk if d == "time" else dims[d] for d in var.dims]
             v = f.create_variable(name, var.dims, var.dtype, chunks=tuple(shape))
             v.attrs.update(var.attrs)
         if restart_vars:
@@ -133,18 +134,23 @@ class H5Writer:
 
     def append(self, time: float, data: dict, checkpoint: dict | None = None,
                attrs: dict | None = None) -> None:
-        """Write one snapshot (and the restart state that goes with it), then flush."""
+        """Write one snapshot (and the restart state that goes with it), then flush.
+
+        ``time`` may be a 1-D array: a block of snapshots, with ``data`` stacked along time.
+        """
         f, i = self.f, self.n
-        f.resize_dimension("time", i + 1)
-        f.variables["time"][i] = time
+        k = int(np.size(time))
+        rows = slice(i, i + k) if np.ndim(time) else i
+        f.resize_dimension("time", i + k)
+        f.variables["time"][rows] = time
         for name in self.variables:
-            f.variables[name][i, ...] = data[name]
+            f.variables[name][rows, ...] = data[name]
         if checkpoint is not None:
-            self.write_checkpoint(checkpoint, snapshot=i)
+            self.write_checkpoint(checkpoint, snapshot=i + k - 1)
         if attrs:
             f.attrs.update(attrs)
         f.flush()
-        self.n = i + 1
+        self.n = i + k
 
     def write_checkpoint(self, checkpoint: dict, snapshot: int) -> None:
         g = self.f.groups[RESTART_GROUP]
@@ -214,7 +220,7 @@ class Writer:
 
     def append(self, time, data, checkpoint=None, attrs=None):
         self._call("append", time, data, checkpoint, attrs)
-        self.n += 1
+        self.n += int(np.size(time))
 
     def set_status(self, status, attrs=None):
         self._call("set_status", status, attrs)

@@ -7,6 +7,7 @@ import sys
 import time as _time
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import cases, io
@@ -217,7 +218,7 @@ def _drive(sim, writer, snapshots, params, progress, comm, out):
         with threadpool_limits(1):  # BLAS threads only slow small stage sums down
             for t, data, cp, stats in snapshots:
                 writer.append(t, data, cp, {f"integrator_{k}": v for k, v in stats.items()})
-                bar.update(t, sim.progress_info())
+                bar.update(float(np.max(t)), sim.progress_info())
     except IntegrationError as exc:
         writer.set_status(f"failed: {exc}")
         writer.close()
@@ -231,6 +232,8 @@ def _drive(sim, writer, snapshots, params, progress, comm, out):
     finally:
         bar.close()
     wall = {"wall_time_s": _time.monotonic() - wall}
+    if hasattr(sim, "summary"):  # results a solver derives from the whole run
+        wall.update(sim.summary())
     writer.set_status("completed", wall)
     writer.close()
     comm.barrier()  # the master reports completed only when every rank is
