@@ -1,0 +1,114 @@
+"""Choosing the sampling interval: the natural time scale and the t_pat scan.
+
+PECCARY (Hyman, Daniel & Schaffner 2025, Sect. 3.2) ties the pattern duration
+t_pat = (n-1) l dt to the series' natural time scale t_nat: H and C are read
+in the window 0.3 <= t_pat / t_nat <= 0.5 (0.4 in their worked example), and
+the series should last t_dur >= 1.5 t_nat.
+"""
+from __future__ import annotations
+
+import warnings
+from math import factorial
+
+import numpy as np
+import xarray as xr
+
+from .api import OrdinalWarning, as_series, complexity_entropy, time_step
+from .plane import check_n
+
+WINDOW = (0.3, 0.5)
+RECOMMENDED_RATIO = 0.4
+MIN_DURATION_RATIO = 1.5
+METHODS = ("ncross", "maxavg", "minavg")
+
+
+def natural_timescale(x, dt=None, method: str = "ncross", dim=None):
+    """t_nat of each series (a float, or a DataArray over the series dimensions).
+
+    ncross: the mean period from crossings of the mean, t_dur / (crossings / 2)
+    (peccary's default); maxavg / minavg: the mean spacing of local maxima / minima.
+    NaN samples are dropped first. A series without a crossing (or extremum) gets NaN.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method = {method!r}: expected one of {', '.join(METHODS)}")
+    da = as_series(x, dim)
+    dt = time_step(da, dt)
+    if dt is None:
+        raise ValueError("natural_timescale needs dt, or a DataArray with a time coordinate")
+    X = da.values.reshape(-1, da.shape[-1]).astype(float)
+    out = np.array([_t_nat(row[np.isfinite(row)], dt, method) for row in X])
+    if da.ndim == 1:
+        return float(out[0])
+    coords = {k: v for k, v in da.coords.items() if da.dims[-1] not in v.dims}
+    return xr.DataArray(out.reshape(da.shape[:-1]), dims=da.dims[:-1], coords=coords,
+                        name="t_nat", attrs={"long_name": f"natural time scale ({method})"})
+
+
+def _t_nat(x, dt, method):
+    if x.size < 3:
+        return np.nan
+    if method == "ncross":
+        s = np.sign(x - x.mean())
+        s = s[s != 0]
+        crossings = np.count_nonzero(s[1:] != s[:-1])
+        return (x.size - 1) * dt / (crossings / 2) if crossings else np.nan
+    y = x if method == "maxavg" else -x
+    peaks = np.flatnonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:])) + 1
+    return float(np.mean(np.diff(peaks)) * dt) if peaks.size >= 2 else np.nan
+
+
+def sampling_scan(x, n: int = 5, *, dt=None, dim=None, t_nat=None, method: str = "ncross",
+                  ratios=None, max_ratio: float = 1.0, warn: bool = True, **kw) -> xr.Dataset:
+    """H and C against the pattern duration t_pat, with the recommended window marked.
+
+    The delays scanned are every l from 1 up to t_pat / t_nat = ``max_ratio``, or
+    the delays nearest to the given ``ratios`` of t_pat / t_nat. Returns
+    :func:`complexity_entropy` over ``delay`` with coordinates ``t_pat`` and
+    ``t_pat_ratio``, a boolean ``in_window`` (0.3 <= ratio <= 0.5), and
+    ``recommended_delay`` (the ratio nearest 0.4). Warns (OrdinalWarning) when
+    t_dur < 1.5 t_nat or a delay leaves fewer than 10 n! windows.
+    """
+    n = check_n(n)
+    da = as_series(x, dim)
+    dt = time_step(da, dt)
+    if dt is None:
+        raise ValueError("sampling_scan needs dt, or a DataArray with a time coordinate")
+    if da.ndim != 1:
+        raise ValueError("sampling_scan takes one series (t_nat differs between series); "
+                         "loop over them, or use complexity_entropy with a list of delays")
+    if t_nat is None:
+        t_nat = natural_timescale(da, dt, method)
+    if not np.isfinite(t_nat) or t_nat <= 0:
+        raise ValueError(f"t_nat = {t_nat!r}: the series has no usable natural time scale "
+                         f"(no mean crossings or extrema); pass t_nat")
+    step = (n - 1) * dt
+    if ratios is None:
+        top = max(1, int(np.floor(max_ratio * t_nat / step)))
+        delays = np.arange(1, top + 1)
+    else:
+        delays = np.unique(np.maximum(1, np.rint(np.asarray(ratios) * t_nat / step))).astype(int)
+    T = da.shape[-1]
+    delays = delays[T - (n - 1) * delays >= 1]
+    if delays.size == 0:
+        raise ValueError(f"the series ({T} samples) is too short for any delay at n = {n}")
+    t_dur = (T - 1) * dt
+    if warn and t_dur < MIN_DURATION_RATIO * t_nat:
+        warnings.warn(f"the series lasts t_dur = {t_dur:g} = {t_dur / t_nat:.2f} t_nat; "
+                      f"PECCARY needs t_dur >= {MIN_DURATION_RATIO} t_nat (t_nat = {t_nat:g}) "
+                      "for a meaningful scan", OrdinalWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OrdinalWarning)
+        ds = complexity_entropy(da, n, list(delays), dt=dt, warn=False, **kw)
+    ratio = ds["t_pat"].values / t_nat
+    ds = ds.assign_coords(t_pat_ratio=("delay", ratio, {"long_name": "t_pat / t_nat"}))
+    ds["in_window"] = ("delay", (ratio >= WINDOW[0]) & (ratio <= WINDOW[1]))
+    best = int(delays[np.argmin(np.abs(ratio - RECOMMENDED_RATIO))])
+    low = ds["windows"].values < 10 * factorial(n)
+    if warn and low[ds["in_window"].values].any():
+        warnings.warn(f"delays in the recommended window leave fewer than 10 n! = "
+                      f"{10 * factorial(n)} windows (fewest {int(ds['windows'].min())}): "
+                      f"the series is short for n = {n}", OrdinalWarning, stacklevel=2)
+    ds.attrs.update(t_nat=float(t_nat), t_nat_method=method, t_dur=float(t_dur),
+                    t_dur_ratio=float(t_dur / t_nat), recommended_delay=best,
+                    window_low=WINDOW[0], window_high=WINDOW[1])
+    return ds
