@@ -1,7 +1,7 @@
 """Solver registry: each solver package exposes SCHEMA and a Simulation class."""
 from importlib import import_module
 
-SOLVERS = {"nlse": "physim.solvers.nlse"}
+SOLVERS = {"nlse": "physim.solvers.nlse", "peccary": "physim.solvers.peccary"}
 
 
 def get_solver(name: str):
