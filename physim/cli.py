@@ -50,6 +50,28 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     e.add_argument("--alpha", type=float, action="append", help="Renyi order (repeatable)")
     e.add_argument("--q", type=float, action="append", help="Tsallis index (repeatable)")
+
+    o = asub.add_parser("ordinal", help="permutation entropy and statistical complexity "
+                        "(PECCARY) of a variable's time series")
+    o.add_argument("output")
+    o.add_argument("--var", help="variable to analyse (default: the case's analysis.variable, "
+                   "else the only variable with a time dimension)")
+    o.add_argument("--n", type=int, help="embedding dimension 2..8 (default 5, or the case's)")
+    g2 = o.add_mutually_exclusive_group()
+    g2.add_argument("--delay", type=int, action="append", help="delay in samples (repeatable)")
+    g2.add_argument("--t-pat", type=float, action="append", help="pattern duration (repeatable)")
+    g2.add_argument("--t-pat-ratio", type=float,
+                    help="pattern duration as a fraction of the natural time scale")
+    g2.add_argument("--scan", action="store_true",
+                    help="scan t_pat up to t_nat and mark the recommended window")
+    o.add_argument("--dim", default="time", help="the time dimension (default time)")
+    o.add_argument("--part", choices=("real", "imag", "abs", "abs2", "phase"),
+                   help="how to make a complex variable real")
+    o.add_argument("--kind", choices=("shannon", "renyi", "tsallis"), default="shannon")
+    o.add_argument("--order", type=float, action="append", help="Renyi alpha / Tsallis q")
+    o.add_argument("--weighted", action="store_true", help="weighted permutation entropy")
+    o.add_argument("--plot", metavar="PNG", help="draw the H-C plane (or the scan) to this file")
+    o.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     return p
 
 
@@ -108,6 +130,14 @@ def cmd_regress(args) -> int:
 
 
 def cmd_analyse(args) -> int:
+    if args.analysis == "ordinal":
+        from .analysis.ordinal.command import analyse_output
+        res, text = analyse_output(args)
+        print(text)
+        if args.save:
+            res.to_netcdf(args.save, engine="h5netcdf")
+            print(f"saved to {args.save}")
+        return 0
     from .analysis import entropies
     from .io import open as open_output
     with open_output(args.output) as ds:

@@ -225,7 +225,7 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
         raise ValueError(f"kind = {kind!r}: expected 'shannon', 'renyi' or 'tsallis'")
     for o in orders:
         if not np.isfinite(o) or o <= 0:
-            raise ValueError(f"order = {o!r}: expected a finite number > 0")
+            raise ValueError(f"order = {float(o):g}: expected a finite number > 0")
     X = _flat(da, tie_precision)
     S, N = X.shape[0], factorial(n)
     nq = 3 * len(orders)

@@ -28,8 +28,9 @@ from .measures import entropy_complexity
 
 REGIMES = ("regular", "complex", "stochastic")
 
-# Operational thresholds for H > H_max,per (see ``classify``); documented in the README.
-COMPLEX_FRACTION = 0.8
+# For H > H_max,per: the point's height between the curves, (C - C_min)/(C_max - C_min),
+# above which it is called complex (see ``classify_array``; README "Classification").
+COMPLEX_BAND = 0.6
 
 
 def check_n(n) -> int:
@@ -115,17 +116,26 @@ def c_min(H, n: int, kind: str = "shannon", order: float = 1.0):
     return np.interp(H, hmin, cmin)
 
 
+def band_position(H, C, n: int, kind: str = "shannon", order: float = 1.0):
+    """(C - C_min(H)) / (C_max(H) - C_min(H)): 0 on the lower curve, 1 on the upper."""
+    lo, hi = c_min(H, n, kind, order), c_max(H, n, kind, order)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.asarray(C) - lo) / (hi - lo)
+
+
 def classify_array(H, C, n: int, kind: str = "shannon", order: float = 1.0) -> np.ndarray:
     """Regime of each (H, C) point; NaN points get "".
 
-    * regular: H <= H_max,per, the entropies a periodic signal can reach;
-    * complex: H > H_max,per and C >= COMPLEX_FRACTION * C_max(H), i.e. close to
-      the upper curve, where chaotic maps and flows lie;
-    * stochastic: the rest (high H, C well below C_max).
+    * regular: H <= H_max,per, the entropies a sampled periodic signal can reach;
+    * complex: H > H_max,per and the point lies in the upper part of the band
+      between the curves, band_position >= COMPLEX_BAND (0.6): chaotic maps
+      and flows lie at 0.73-0.94;
+    * stochastic: the rest; correlated and white noises lie at 0.30-0.49 (the
+      band position, unlike C / C_max, stays away from 1 as H -> 1).
     """
     H, C = np.asarray(H, dtype=float), np.asarray(C, dtype=float)
     hi = boundaries(n, kind, order)["h_max_periodic"]
     out = np.where(H <= hi, "regular",
-                   np.where(C >= COMPLEX_FRACTION * c_max(H, n, kind, order),
+                   np.where(band_position(H, C, n, kind, order) >= COMPLEX_BAND,
                             "complex", "stochastic"))
-    return np.where(np.isfinite(H) & np.isfinite(C), out, "").astype(object).astype(str)
+    return np.where(np.isfinite(H) & np.isfinite(C), out, "").astype(str)

@@ -1,0 +1,128 @@
+"""The complexity-entropy (H-C) plane and the sampling-interval scan (PECCARY figures).
+
+Figures are built without pyplot (Agg canvas); ``hc_plane`` also draws into a
+given ``ax`` (e.g. from pyplot in a notebook) and returns it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..analysis import ordinal as o
+
+REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "tab:gray"}
+
+
+def _figure(width=6.4, height=4.8, ncols=1):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", order=1.0,
+             annotate=True, boundaries=True, colour_by_regime=True, **scatter):
+    """The H-C plane for embedding dimension n with the analysed points.
+
+    Draws C_min and C_max, the verticals at H_min,per and H_max,per, the
+    periodic line, the region names, and the points (H, C), coloured by regime
+    and labelled with ``labels`` when given. Returns the axes.
+    """
+    if ax is None:
+        _, (ax,) = _figure()
+    hmin, cmin, hmax, cmax = o.curves(n, kind, order)
+    ax.plot(hmin, cmin, color="k", lw=1)
+    ax.plot(hmax, cmax, color="k", lw=1)
+    if boundaries:
+        b = o.boundaries(n, kind, order)
+        for h in (b["h_min_periodic"], b["h_max_periodic"]):
+            ax.plot([h, h], [float(o.c_min(h, n, kind, order)), float(o.c_max(h, n, kind, order))],
+                    color="0.4", ls="--", lw=0.8)
+        ax.plot([b["h_min_periodic"], b["h_max_periodic"]],
+                [b["c_at_h_min_periodic"], b["c_at_h_max_periodic"]], color="0.4", lw=0.8)
+        if annotate:
+            mid = 0.5 * (b["h_min_periodic"] + b["h_max_periodic"])
+            kw = dict(fontsize=8, color="0.3", ha="center")
+            ax.text(mid, 0.5 * float(o.periodic_line(mid, n, kind, order)), "regular", **kw)
+            ax.text(mid, float(o.periodic_line(mid, n, kind, order)) + 0.015, "periodic",
+                    rotation=0, **kw)
+            hc = b["h_max_periodic"] + 0.12
+            ax.text(hc, float(o.c_max(hc, n, kind, order)) + 0.02, "complex", **kw)
+            ax.text(0.85, 0.04, "stochastic", **kw)
+    H, C = np.atleast_1d(np.asarray(H, dtype=float)), np.atleast_1d(np.asarray(C, dtype=float))
+    if H.size:
+        if colour_by_regime and kind == "shannon":
+            regimes = o.classify(H, C, n)
+            colours = [REGIME_COLOURS.get(r, "k") for r in regimes]
+        else:
+            colours = "tab:purple"
+        ax.scatter(H, C, c=colours, s=scatter.pop("s", 28), zorder=3, edgecolors="k",
+                   linewidths=0.4, **scatter)
+        for i, lab in enumerate(labels or []):
+            ax.annotate(str(lab), (H[i], C[i]), textcoords="offset points", xytext=(4, 4),
+                        fontsize=8)
+    name = {"shannon": "", "renyi": f" (Renyi, alpha = {order:g})",
+            "tsallis": f" (Tsallis, q = {order:g})"}[kind]
+    ax.set_xlabel(f"permutation entropy H{name}")
+    ax.set_ylabel("statistical complexity C")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.08 * float(np.max(o.curves(n, kind, order)[3])))
+    ax.set_title(f"complexity-entropy plane, n = {n}", fontsize=10)
+    return ax
+
+
+def scan_figure(scan) -> Figure:
+    """H and C against t_pat / t_nat from :func:`physim.analysis.ordinal.sampling_scan`,
+    and the path the scan takes through the H-C plane."""
+    fig, (a1, a2, a3) = _figure(14, 4, ncols=3)
+    r = scan["t_pat_ratio"].values
+    for ax, name in ((a1, "H"), (a2, "C")):
+        ax.plot(r, scan[name].values, "o-", ms=3)
+        ax.axvspan(scan.attrs["window_low"], scan.attrs["window_high"], color="tab:green",
+                   alpha=0.15, label="recommended window")
+        ax.set_xlabel("t_pat / t_nat")
+        ax.set_ylabel(name)
+    a1.axhline(scan.attrs["h_max_periodic"], color="0.4", ls="--", lw=0.8, label="H_max,per")
+    a1.legend(fontsize=8)
+    inside = scan["in_window"].values
+    hc_plane(scan["H"].values, scan["C"].values, scan.attrs["n"], ax=a3)
+    a3.plot(scan["H"].values[inside], scan["C"].values[inside], color="tab:green", lw=3,
+            alpha=0.5, zorder=2)
+    return fig
+
+
+def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
+    """For a peccary case output: the series, its H-C point and its sampling scan."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    var = ds.attrs.get("ordinal_variable", ds.attrs.get("analysis_variable", "x"))
+    n = int(ds.attrs.get("ordinal_n", 5))
+    paths = []
+    fig, (ax,) = _figure(8, 3)
+    t, x = ds["time"].values, ds[var].values
+    m = min(len(t), 2000)
+    ax.plot(t[:m], x[:m], lw=0.7)
+    ax.set_xlabel("t")
+    ax.set_ylabel(var)
+    ax.set_title(f"{ds.attrs.get('title', '')}: first {m} samples", fontsize=10)
+    paths.append(outdir / f"{prefix}series.png")
+    fig.savefig(paths[-1], dpi=110)
+    if "ordinal_H" in ds.attrs:
+        fig, (ax,) = _figure()
+        hc_plane([ds.attrs["ordinal_H"]], [ds.attrs["ordinal_C"]], n, ax=ax,
+                 labels=[ds.attrs.get("title", var)])
+        paths.append(outdir / f"{prefix}hc_plane.png")
+        fig.savefig(paths[-1], dpi=110)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", o.OrdinalWarning)
+        try:
+            scan = o.sampling_scan(ds[var], n)
+        except ValueError:
+            return paths
+    fig = scan_figure(scan)
+    paths.append(outdir / f"{prefix}sampling_scan.png")
+    fig.savefig(paths[-1], dpi=110)
+    return paths
