@@ -3,8 +3,9 @@
 A window (x_t, x_{t+l}, ..., x_{t+(n-1)l}) is labelled by the Lehmer code of
 its rank vector, sum_i L_i (n-1-i)!, with L_i = #{j > i : x_j < x_i}. The
 strict ``<`` ranks equal values by time order, which is exactly what a stable
-argsort does (ordpy, peccary, antropy >= 0.2.2), and costs n(n-1)/2
-comparisons per window instead of a sort. Memory is the n! histogram.
+argsort does (ordpy, peccary, antropy >= 0.2.2), and sliding the window
+updates the code with n-1 comparisons instead of a sort. Memory is the n!
+histogram; no window is copied.
 """
 from __future__ import annotations
 
@@ -16,50 +17,79 @@ import numpy as np
 def _count_series(x, n, delay, place, counts, weights, weighted):
     """Histogram of series ``x`` into ``counts`` (and variance ``weights``).
 
-    Returns (windows used, windows skipped for NaN, windows with a tie).
+    Windows are visited per residue class t = r, r + l, r + 2l, ...: the next
+    window drops the first value and appends one, so each L_i shifts down and
+    gains only the comparison with the new value (n-1 comparisons per window,
+    not n(n-1)/2). Ties (E_i = #{j > i : x_j == x_i}) and NaNs are carried the
+    same way. Returns (windows used, windows skipped for NaN, windows with a tie).
     """
     T = x.shape[0]
     nw = T - (n - 1) * delay
-    buf = np.empty(n)
+    if nw <= 0:
+        return 0, 0, 0
+    v = np.empty(n)
+    L = np.zeros(n, np.int64)
+    E = np.zeros(n, np.int64)
     skipped = 0
     tied = 0
-    for t in range(max(nw, 0)):
-        bad = False
+    for r in range(min(delay, nw)):
+        # the first window of this class, from scratch
+        nan = 0
+        ties = 0
         for i in range(n):
-            v = x[t + i * delay]
-            if v != v:
-                bad = True
-                break
-            buf[i] = v
-        if bad:
-            skipped += 1
-            continue
-        code = 0
-        tie = False
-        for i in range(n - 1):
-            a = buf[i]
-            L = 0
+            v[i] = x[r + i * delay]
+            if v[i] != v[i]:
+                nan += 1
+        for i in range(n):
+            li = 0
+            ei = 0
             for j in range(i + 1, n):
-                b = buf[j]
-                if b < a:
-                    L += 1
-                elif b == a:
-                    tie = True
-            code += L * place[i]
-        counts[code] += 1
-        if tie:
-            tied += 1
-        if weighted:
-            # Fadlallah et al. (2013): weight = the window's population variance
-            m = 0.0
-            for i in range(n):
-                m += buf[i]
-            m /= n
-            var = 0.0
-            for i in range(n):
-                var += (buf[i] - m) * (buf[i] - m)
-            weights[code] += var / n
-    return max(nw, 0) - skipped, skipped, tied
+                li += v[j] < v[i]
+                ei += v[j] == v[i]
+            L[i] = li
+            E[i] = ei
+            ties += ei
+        t = r
+        while True:
+            if nan:
+                skipped += 1
+            else:
+                code = 0
+                for i in range(n - 1):
+                    code += L[i] * place[i]
+                counts[code] += 1
+                if ties:
+                    tied += 1
+                if weighted:
+                    # Fadlallah et al. (2013): weight = the window's population variance
+                    m = 0.0
+                    for i in range(n):
+                        m += v[i]
+                    m /= n
+                    var = 0.0
+                    for i in range(n):
+                        var += (v[i] - m) * (v[i] - m)
+                    weights[code] += var / n
+            t += delay
+            if t >= nw:
+                break
+            new = x[t + (n - 1) * delay]
+            if v[0] != v[0]:
+                nan -= 1
+            ties -= E[0]
+            for i in range(n - 1):
+                v[i] = v[i + 1]
+                lt = new < v[i]
+                eq = new == v[i]
+                L[i] = L[i + 1] + lt
+                E[i] = E[i + 1] + eq
+                ties += eq
+            v[n - 1] = new
+            L[n - 1] = 0
+            E[n - 1] = 0
+            if new != new:
+                nan += 1
+    return nw - skipped, skipped, tied
 
 
 @nb.njit(cache=True, parallel=True)
