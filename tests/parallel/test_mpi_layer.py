@@ -216,3 +216,19 @@ def check_ensemble(comm):
 
 def test_ensemble():
     run_everywhere(check_ensemble)
+
+
+def check_ordinal_batches(comm):
+    """Ordinal analysis of a batch spread over the ranks equals the one-rank result."""
+    from physim.analysis import ordinal
+    X = np.random.default_rng(11).standard_normal((9, 4000))
+    X[3, 100] = np.nan
+    mine = ordinal.complexity_entropy(X, 4, [1, 2], comm=comm, warn=False)
+    ref = ordinal.complexity_entropy(X, 4, [1, 2], warn=False)
+    for v in ("H", "C", "windows", "nan_windows", "missing_patterns"):
+        agree(comm, np.array_equal(mine[v].values, ref[v].values, equal_nan=True),
+              f"ordinal {v} on {comm.size} ranks")
+
+
+def test_ordinal_batches():
+    run_everywhere(check_ordinal_batches)
