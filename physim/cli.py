@@ -95,8 +95,9 @@ def cmd_info(args) -> int:
     with open_output(args.target) as ds:
         print(ds)
         print()
-        for key in ("status", "title", "integrator_naccept", "integrator_nfev",
-                    "integrator_nreject", "wall_time_s"):
+        keys = ["status", "title", "integrator_naccept", "integrator_nfev", "integrator_nreject",
+                "wall_time_s"] + [k for k in ds.attrs if k.startswith("ordinal_")]
+        for key in keys:
             if key in ds.attrs:
                 print(f"{key}: {ds.attrs[key]}")
         print("case:\n" + "\n".join("  " + ln for ln in str(ds.attrs.get("case", "")).splitlines()))
