@@ -1,7 +1,8 @@
 """Solver registry: each solver package exposes SCHEMA and a Simulation class."""
 from importlib import import_module
 
-SOLVERS = {"nlse": "physim.solvers.nlse", "peccary": "physim.solvers.peccary"}
+SOLVERS = {"nlse": "physim.solvers.nlse", "peccary": "physim.solvers.peccary",
+           "active": "physim.solvers.active"}
 
 
 def get_solver(name: str):

@@ -1,0 +1,77 @@
+"""Case schema of the active-matter solver (self-propelled particles in a 2-D box)."""
+from ...cases import REQUIRED, Param, Schema, Variants
+
+MODEL = Variants("kind", {
+    "aoup": {
+        "v0": Param(REQUIRED, float, "self-propulsion speed", min=0),
+        "gamma": Param(REQUIRED, float, "relaxation rate of the propulsion g (persistence "
+                       "time 1/gamma)", min=0, min_open=True),
+        "epsilon": Param(0.0, float, "translational diffusivity (0: noise on g only, the "
+                         "paper's MIPS runs)", min=0),
+    },
+    "abp": {
+        "v0": Param(REQUIRED, float, "self-propulsion speed", min=0),
+        "Dr": Param(REQUIRED, float, "rotational diffusivity", min=0, min_open=True),
+        "epsilon": Param(0.0, float, "translational diffusivity", min=0),
+    },
+}, doc="aoup: active Ornstein-Uhlenbeck particles (Boffi & Vanden-Eijnden 2024); "
+       "abp: active Brownian particles")
+
+INTERACTION = Variants("kind", {
+    "soft": {"k": Param(1.0, float, "stiffness", min=0),
+             "beta": Param(7.5, float, "softplus sharpness", min=0, min_open=True),
+             "radius": Param(1.0, float, "particle radius a (contact at 2a)", min=0,
+                             min_open=True),
+             "tol": Param(1e-8, float, "force tail (relative to k) at the cutoff", min=1e-16,
+                          max=1e-2)},
+    "wca": {"epsilon": Param(1.0, float, "WCA energy", min=0, min_open=True),
+            "sigma": Param(1.0, float, "WCA diameter", min=0, min_open=True)},
+    "none": {},
+}, doc="pair force: soft = k softplus_beta(2a - r) (the paper's), wca, or none")
+
+SECTIONS = {
+    "model": MODEL,
+    "interaction": INTERACTION,
+    "system": {
+        "N": Param(REQUIRED, int, "number of particles", min=1, max=10 ** 8),
+        "phi": Param(0.0, float, "packing fraction N pi a^2 / L^2 (sets L; 0: give L)",
+                     min=0, max=1.2),
+        "L": Param(0.0, float, "box side (periodic square); used when phi = 0", min=0),
+        "trap": Param(0.0, float, "harmonic trap stiffness A: force -A (x - centre)", min=0),
+    },
+    "initial": {
+        "seed": Param(0, int, "seed of numpy default_rng for positions and noise", min=0),
+        "spread": Param(0.0, float, "0: uniform in the box; > 0: Gaussian of this width "
+                        "at the centre (trapped systems)", min=0),
+    },
+    "time": {
+        "dt": Param(REQUIRED, float, "time step", min=0, min_open=True),
+        "end": Param(REQUIRED, float, "end time", min=0, min_open=True),
+    },
+    "output": {
+        "every": Param(REQUIRED, float, "time between snapshots", min=0, min_open=True),
+        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
+                              min=0, min_open=True),
+    },
+    "numerics": {
+        "skin": Param(0.5, float, "Verlet-list skin", min=0, min_open=True),
+    },
+}
+
+
+def _checks(p):
+    problems = []
+    s = p["system"]
+    if s["phi"] == 0 and s["L"] == 0:
+        problems.append("system: give the packing fraction phi or the box side L")
+    if s["phi"] > 0 and s["L"] > 0:
+        problems.append("system: give phi or L, not both")
+    if s["phi"] > 0 and p["interaction"]["kind"] == "none":
+        problems.append("system.phi: needs a particle size; with interaction.kind = 'none' give L")
+    dt, every = p["time"]["dt"], p["output"]["every"]
+    if abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
+        problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")
+    return problems
+
+
+SCHEMA = Schema("active", SECTIONS, checks=[_checks])
