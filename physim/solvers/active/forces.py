@@ -186,3 +186,41 @@ class PairForces:
             self._build(x)
         pair_forces(x, self.L, self.pairs, self.npair, self.rc, self.kind, *self.p, f)
         return f
+
+
+@nb.njit(cache=True)
+def pair_divergence(x, L, pairs, npair, rc, kind, p0, p1, p2, out):
+    """out[i] = div_{x_i} F_i = sum_j [f'(r) + f(r)/r] in 2-D (F = -grad U, so -Laplacian U).
+
+    Soft: f = k softplus_beta(2a - r), f' = -k sigmoid(beta (2a - r)).
+    WCA: f = 24 eps (2 (s/r)^12 - (s/r)^6) / r, f' = 24 eps (-26 (s/r)^12 + 7 (s/r)^6) / r^2.
+    """
+    out[:] = 0.0
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            r = math.sqrt(r2)
+            f = _pair(r, kind, p0, p1, p2)
+            if kind == SOFT:
+                u = p1 * (p2 - r)
+                fp = -p0 / (1.0 + math.exp(-u)) if u > -700 else 0.0
+            else:
+                sr6 = (p1 / r) ** 6
+                fp = 24.0 * p0 * (-26.0 * sr6 * sr6 + 7.0 * sr6) / (r * r)
+            d = fp + f / r
+            out[i] += d
+            out[j] += d
+
+
+def divergence(pf: "PairForces", x: np.ndarray) -> np.ndarray:
+    """div_{x_i} F_i for every particle, from the pair list of ``pf`` (rebuilt if stale)."""
+    if pf.x_ref is None or max_displacement_sq(x, pf.x_ref, pf.L) > (0.5 * pf.skin) ** 2:
+        pf._build(x)
+    out = np.zeros(x.shape[0])
+    pair_divergence(x, pf.L, pf.pairs, pf.npair, pf.rc, pf.kind, *pf.p, out)
+    return out

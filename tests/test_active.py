@@ -1,0 +1,126 @@
+"""Active particles: forces against brute force, the trapped-AOUP EPR against the
+Lyapunov closed form (both conventions), equilibrium, restart, input errors."""
+import numpy as np
+import pytest
+import xarray as xr
+
+import physim
+from physim.analysis.epr import aoup_trap_epr, entropy_production
+from physim.cases import CaseError
+from physim.solvers.active.forces import (SOFT, WCA, PairForces, brute_forces, divergence,
+                                          soft_cutoff)
+
+
+@pytest.mark.parametrize("kind,phi", [("soft", 0.5), ("soft", 0.9), ("wca", 0.4)])
+def test_verlet_list_forces_equal_brute_force(kind, phi):
+    rng = np.random.default_rng(2)
+    N, a = 600, 1.0 if kind == "soft" else 0.5
+    L = np.sqrt(N * np.pi * a * a / phi)
+    if kind == "soft":
+        params, rc, code = (1.0, 7.5, 2.0), soft_cutoff(1.0, 7.5), SOFT
+        x = rng.uniform(0, L, (N, 2))
+    else:
+        params, rc, code = (1.0, 1.0), 2 ** (1 / 6), WCA
+        m = int(np.ceil(np.sqrt(N)))
+        ij = np.stack(np.divmod(np.arange(N), m), -1)
+        x = (ij + 0.5) * (L / m) + 0.05 * rng.uniform(-1, 1, (N, 2))
+    pf = PairForces(N, L, kind, params, rc, skin=0.4)
+    f, g = np.zeros((N, 2)), np.zeros((N, 2))
+    for _ in range(5):  # moves smaller and larger than the skin: reuse and rebuild
+        pf(x, f)
+        brute_forces(x, L, rc, code, *(params + (0.0,))[:3], g)
+        assert np.abs(f - g).max() <= 1e-12 * np.abs(g).max()
+        assert np.abs(f.sum(0)).max() <= 1e-10 * np.abs(f).max()  # Newton's third law
+        x = (x + rng.normal(0, 0.03, x.shape)) % L
+    assert 1 < pf.rebuilds < 5
+
+
+def test_force_divergence_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    N, L = 50, 14.0
+    x = rng.uniform(0, L, (N, 2))
+    pf = PairForces(N, L, "soft", (1.0, 7.5, 2.0), soft_cutoff(1.0, 7.5), 0.5)
+    div = divergence(pf, x)
+    h = 1e-6
+    fd = np.zeros(N)
+    f1, f2 = np.zeros((N, 2)), np.zeros((N, 2))
+    for i in range(N):
+        for c in range(2):
+            xp, xm = x.copy(), x.copy()
+            xp[i, c] += h
+            xm[i, c] -= h
+            brute_forces(xp, L, pf.rc, SOFT, 1.0, 7.5, 2.0, f1)
+            brute_forces(xm, L, pf.rc, SOFT, 1.0, 7.5, 2.0, f2)
+            fd[i] += (f1[i, c] - f2[i, c]) / (2 * h)
+    assert np.abs(div - fd).max() < 1e-6
+
+
+@pytest.fixture(scope="module")
+def trap_runs(tmp_path_factory, repo_root):
+    d = tmp_path_factory.mktemp("trap")
+    case = repo_root / "cases" / "active" / "trap_aoup.toml"
+    runs = {"full": [], "noisy_dof": ["model.epsilon=0.0"], "equilibrium": ["model.v0=0.0"]}
+    out = {}
+    for name, extra in runs.items():
+        p = physim.run(case, d / f"{name}.h5", progress="none", overrides=["system.N=2000"] + extra)
+        out[name] = xr.open_dataset(p, engine="h5netcdf").load()
+    return out
+
+
+@pytest.mark.parametrize("name,eps", [("full", 0.1), ("noisy_dof", 0.0)])
+def test_trapped_aoup_epr_matches_lyapunov(trap_runs, name, eps):
+    """Estimated from the solver's own Euler-Maruyama samples (dt = 1e-3: bias ~0.1 %)."""
+    r = entropy_production(trap_runs[name], skip=5)
+    exact = aoup_trap_epr(1.0, 1.0, 0.5, eps)
+    assert r.attrs["convention"] == exact["convention"] == name
+    est, err = float(r.epr) / 2000, float(r.epr_error) / 2000
+    assert abs(est - exact["total"]) <= 0.02 * exact["total"]
+    assert abs(est - exact["total"]) <= 2 * err  # the error bar covers the exact value
+    assert float(r.epr_dof.sum()) == pytest.approx(float(r.epr), rel=1e-12)
+    assert r.epr_per_particle.mean() * 2000 == pytest.approx(float(r.epr), rel=1e-12)
+
+
+def test_equilibrium_epr_is_zero_within_its_error_bar(trap_runs):
+    r = entropy_production(trap_runs["equilibrium"], skip=5)
+    assert abs(float(r.epr)) <= 3 * float(r.epr_error)
+    assert abs(float(r.epr)) / 2000 < 1e-3  # the driven runs make 6.7 per particle
+    assert float(r.epr_in_sample) > 0  # the plug-in on its own fit is biased up
+
+
+def test_restart_is_bitwise(tmp_path, repo_root):
+    case = repo_root / "cases" / "active" / "mips.toml"
+    ov = ["system.N=300", "time.end=50", "output.every=10", "model.gamma=0.1", "model.v0=0.5"]
+    full = physim.run(case, tmp_path / "a.h5", progress="none", overrides=ov)
+    short = physim.run(case, tmp_path / "b.h5", progress="none",
+                       overrides=ov[:1] + ["time.end=20"] + ov[2:])
+    physim.run(case, overrides=ov, restart=short, progress="none")
+    a = xr.open_dataset(full, engine="h5netcdf")
+    b = xr.open_dataset(short, engine="h5netcdf")
+    assert b.sizes["time"] == a.sizes["time"]
+    assert np.array_equal(a.position.values, b.position.values)
+    assert np.array_equal(a.propulsion.values, b.propulsion.values)
+    assert (a.position.values >= 0).all() and (a.position.values < a.attrs["L"]).all()
+
+
+def test_abp_runs_and_keeps_unit_speed(tmp_path, repo_root):
+    case = {"solver": "active", "model": {"kind": "abp", "v0": 1.0, "Dr": 0.1},
+            "interaction": {"kind": "wca"}, "system": {"N": 200, "phi": 0.2},
+            "time": {"dt": 0.001, "end": 10.0}, "output": {"every": 5.0}}
+    out = physim.run(case, tmp_path / "abp.h5", progress="none")
+    ds = xr.open_dataset(out, engine="h5netcdf")
+    assert ds.orientation.dims == ("time", "particle")
+    # free rotational diffusion: Var(theta(t) - theta(0)) = 2 Dr t
+    d = ds.orientation.values[-1] - ds.orientation.values[0]
+    assert abs(d.var() / (2 * 0.1 * 10) - 1) < 0.25
+
+
+@pytest.mark.parametrize("override,match", [
+    ("system.phi=0.0", "give the packing fraction phi or the box side L"),
+    ("output.every=0.15", "whole number of steps"),
+    ("model.gamma=-1", "model.gamma"),
+    ("interaction.kind='lj'", "interaction.kind"),
+])
+def test_bad_input_is_named(tmp_path, repo_root, override, match):
+    with pytest.raises(CaseError, match=match):
+        physim.run(repo_root / "cases" / "active" / "mips.toml", tmp_path / "x.h5",
+                   overrides=[override])
