@@ -1,0 +1,51 @@
+"""Particle-steps per second of the active-matter solver (one core), and score-fit time.
+
+    python benchmarks/active_speed.py            # N = 4096, 16384, 32768 at the MIPS state point
+    python benchmarks/active_speed.py --quick    # N = 4096 only
+
+State point: the paper's MIPS (AOUP, soft disks k = 1, beta = 7.5, phi = 0.5, v0 = 0.025,
+gamma = 1e-4, epsilon = 0, dt = 0.1), and phi = 0.9. Each run starts from a uniform
+random state, takes 200 warm-up steps (numba compile, first list builds), then
+times 2000 steps. The score-fit time is for the linear model on stored snapshots.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from physim.runner import load
+from physim.solvers.active import Simulation
+
+
+def particle_steps_per_second(N, phi, steps=2000, block=200):
+    params, _ = load("cases/active/mips.toml", [f"system.N={N}", f"system.phi={phi}",
+                                                 f"time.end={0.1 * (steps + block)}",
+                                                 f"output.every={0.1 * block}"])
+    sim = Simulation(params)
+    run = sim.run()
+    next(run)  # the initial state
+    next(run)  # warm-up block: numba compile, first list builds
+    t = time.perf_counter()
+    for _ in run:
+        pass
+    return N * steps / (time.perf_counter() - t), sim.forces.rebuilds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    sizes = [4096] if args.quick else [4096, 16384, 32768]
+    print("| N | phi | particle-steps/s | list rebuilds |\n|---|---|---|---|")
+    with threadpool_limits(1):
+        for phi in (0.5, 0.9):
+            for N in sizes:
+                rate, rebuilds = particle_steps_per_second(N, phi)
+                print(f"| {N} | {phi} | {rate:.3g} | {rebuilds} |")
+
+
+if __name__ == "__main__":
+    main()
