@@ -72,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--weighted", action="store_true", help="weighted permutation entropy")
     o.add_argument("--plot", metavar="PNG", help="draw the H-C plane (or the scan) to this file")
     o.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
+
+    ep = asub.add_parser("epr", help="entropy production of an active-matter (AOUP) run")
+    ep.add_argument("output")
+    ep.add_argument("--skip", type=int, default=0, help="snapshots dropped first (transient)")
+    ep.add_argument("--features", help="score features: affine, propulsion, propulsion+force")
+    ep.add_argument("--bins", type=int, default=32, help="grid of the EPR and current maps")
+    ep.add_argument("--plot", metavar="PNG", help="draw the EPR map to this file")
+    ep.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     return p
 
 
@@ -131,6 +139,28 @@ def cmd_regress(args) -> int:
 
 
 def cmd_analyse(args) -> int:
+    if args.analysis == "epr":
+        from .analysis.epr import entropy_production
+        from .io import open as open_output
+        with open_output(args.output) as ds:
+            res = entropy_production(ds.load(), skip=args.skip, features=args.features,
+                                     bins=args.bins)
+        N = res.sizes["particle"]
+        print(f"convention: {res.attrs['convention']} ({res.attrs['snapshots']} snapshots, "
+              f"features {res.attrs['features']})")
+        print(f"EPR: {float(res.epr):.6g} +- {float(res.epr_error):.2g}  "
+              f"(per particle {float(res.epr) / N:.6g})")
+        print(f"score-free: {float(res.epr_score_free):.6g} +- "
+              f"{float(res.epr_score_free_error):.2g}")
+        print(f"by degree of freedom: x {float(res.epr_dof[0]):.6g}, g {float(res.epr_dof[1]):.6g}")
+        if args.plot:
+            from .plotting.active import epr_map_figure
+            epr_map_figure(res).savefig(args.plot, dpi=110)
+            print(f"figure: {args.plot}")
+        if args.save:
+            res.to_netcdf(args.save, engine="h5netcdf")
+            print(f"saved to {args.save}")
+        return 0
     if args.analysis == "ordinal":
         from .analysis.ordinal.command import analyse_output
         res, text = analyse_output(args)

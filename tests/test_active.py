@@ -124,3 +124,30 @@ def test_bad_input_is_named(tmp_path, repo_root, override, match):
     with pytest.raises(CaseError, match=match):
         physim.run(repo_root / "cases" / "active" / "mips.toml", tmp_path / "x.h5",
                    overrides=[override])
+
+
+def test_cli_epr_and_figures(trap_runs, tmp_path, capsys):
+    from physim.cli import main
+    from physim.plotting import standard_figures
+    path = tmp_path / "trap.h5"
+    trap_runs["full"].to_netcdf(path, engine="h5netcdf")
+    assert main(["analyse", "epr", str(path), "--skip", "5", "-o", str(tmp_path / "e.h5"),
+                 "--plot", str(tmp_path / "m.png")]) == 0
+    out = capsys.readouterr().out
+    assert "convention: full" in out and "EPR:" in out
+    saved = xr.open_dataset(tmp_path / "e.h5", engine="h5netcdf")
+    assert saved.epr_density.dims == ("bx", "by") and saved.current.dims[0] == "component"
+    names = [p.name for p in standard_figures(trap_runs["full"], tmp_path / "figs")]
+    assert names == ["snapshots.png", "epr_map.png", "epr_particles.png"]
+
+
+def test_score_generalises_to_another_size(trap_runs):
+    """A score fitted on one system size applied to another (the paper's transfer):
+    for independent trapped particles the one-body score is size-independent."""
+    a = entropy_production(trap_runs["full"], skip=5)
+    ds = trap_runs["full"].isel(particle=slice(0, 500))
+    from physim.analysis.epr import LinearScore
+    sc = LinearScore("affine")
+    sc.theta = np.asarray(a.attrs["theta"]).reshape(4, -1)
+    b = entropy_production(ds, skip=5, score=sc)
+    assert float(b.epr) / 500 == pytest.approx(float(a.epr) / 2000, rel=0.03)

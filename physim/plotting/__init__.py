@@ -9,7 +9,8 @@ from importlib import import_module
 from pathlib import Path
 
 # solver name -> module with standard_figures(ds, outdir, prefix="")
-SOLVERS: dict[str, str] = {"nlse": "physim.plotting.nlse", "peccary": "physim.plotting.ordinal"}
+SOLVERS: dict[str, str] = {"nlse": "physim.plotting.nlse", "peccary": "physim.plotting.ordinal",
+                           "active": "physim.plotting.active"}
 
 
 def register(solver: str, module: str) -> None:

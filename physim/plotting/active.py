@@ -1,0 +1,86 @@
+"""Standard figures of an active-matter run: snapshots, local density, local EPR."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def _figure(ncols=1, width=5.5, height=5.0):
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+
+
+def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
+    """Particles at one snapshot, coloured by ``colour`` (e.g. per-particle EPR) or by
+    their local neighbour count (dense cluster vs gas)."""
+    if ax is None:
+        fig, (ax,) = _figure()
+    x = ds.position.isel(time=time).values
+    L = float(ds.attrs["L"])
+    if colour is None:
+        colour = local_neighbours(x, L, 2.4 * _radius(ds))
+        label = "neighbours within 2.4 a"
+    sc = ax.scatter(x[:, 0], x[:, 1], c=colour, s=max(0.5, 4000 / len(x)), cmap="viridis",
+                    linewidths=0)
+    ax.figure.colorbar(sc, ax=ax, shrink=0.8, label=label)
+    ax.set_xlim(0, L)
+    ax.set_ylim(0, L)
+    ax.set_aspect("equal")
+    ax.set_title(f"t = {float(ds.time.isel(time=time)):g}", fontsize=10)
+    return ax.figure
+
+
+def epr_map_figure(res):
+    """EPR per unit area and number density on the estimator's grid, with the current."""
+    fig, (a1, a2) = _figure(2)
+    ext = [0, float(res.bx[-1] + res.bx[0]), 0, float(res.by[-1] + res.by[0])]
+    im = a1.imshow(res.epr_density.T, origin="lower", extent=ext, cmap="magma")
+    fig.colorbar(im, ax=a1, shrink=0.8, label="EPR per unit area")
+    j = res.current.values
+    step = max(1, res.sizes["bx"] // 16)
+    X, Y = np.meshgrid(res.bx.values[::step], res.by.values[::step], indexing="ij")
+    a1.quiver(X, Y, j[0, ::step, ::step], j[1, ::step, ::step], color="c", scale=None)
+    im = a2.imshow(res.density.T, origin="lower", extent=ext, cmap="viridis")
+    fig.colorbar(im, ax=a2, shrink=0.8, label="number density")
+    a1.set_title(f"EPR ({res.attrs['convention']}) and current", fontsize=10)
+    a2.set_title("density", fontsize=10)
+    return fig
+
+
+def local_neighbours(x, L, r):
+    """Number of other particles within r of each particle (minimum image)."""
+    from scipy.spatial import cKDTree
+    tree = cKDTree(np.mod(x, L), boxsize=L)
+    return np.array([len(n) - 1 for n in tree.query_ball_point(np.mod(x, L), r)])
+
+
+def _radius(ds):
+    import json
+    inter = json.loads(ds.attrs["parameters"])["interaction"]
+    return inter.get("radius", inter.get("sigma", 2.0) / 2)
+
+
+def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    fig, (a1, a2) = _figure(2)
+    snapshot_figure(ds, 0, ax=a1)
+    snapshot_figure(ds, -1, ax=a2)
+    paths.append(outdir / f"{prefix}snapshots.png")
+    fig.savefig(paths[-1], dpi=110)
+    if "propulsion" in ds and ds.sizes["time"] >= 5:
+        from ..analysis.epr import entropy_production
+        res = entropy_production(ds, skip=ds.sizes["time"] // 2)
+        paths.append(outdir / f"{prefix}epr_map.png")
+        epr_map_figure(res).savefig(paths[-1], dpi=110)
+        fig, (ax,) = _figure()
+        snapshot_figure(ds, -1, colour=res.epr_per_particle.values,
+                        label="mean EPR per particle", ax=ax)
+        paths.append(outdir / f"{prefix}epr_particles.png")
+        fig.savefig(paths[-1], dpi=110)
+    return paths
