@@ -31,7 +31,7 @@ def particle_steps_per_second(N, phi, steps=2000, block=200):
     t = time.perf_counter()
     for _ in run:
         pass
-    return N * steps / (time.perf_counter() - t), sim.forces.rebuilds
+    return N * steps / (time.perf_counter() - t), sim.forces[0].rebuilds
 
 
 def main():

@@ -1,4 +1,4 @@
-"""NLSE runs under mpiexec: layouts, per-rank output with a master, restart, refusals.
+"""NLSE and active-matter runs under mpiexec: layouts, per-rank output with a master, restart, refusals.
 
 When ``PHYSIM_RANKS_OUT`` is set (by ``tests/test_parallel_mpi.py``), the runs are
 written to ``$PHYSIM_RANKS_OUT/n<size>/`` so that the outer test can compare the
@@ -15,19 +15,22 @@ import physim
 from physim.parallel import get_comm
 from physim.runner import RunError
 
-CASES = Path(__file__).resolve().parents[2] / "cases" / "nlse"
+CASES = Path(__file__).resolve().parents[2] / "cases"
 
 # small versions of the cases: (case file, overrides)
 RUNS = {
-    "breathing": ("trap_breathing_2d.toml", ["grid.N=[48, 48]", "grid.L=16.0", "time.end=0.5",
+    "breathing": ("nlse/trap_breathing_2d.toml", ["grid.N=[48, 48]", "grid.L=16.0", "time.end=0.5",
                                             "output.every=0.25"]),
-    "ground": ("trap_ground_state_2d.toml", ["grid.N=[40, 40]", "grid.L=12.0", "time.end=2.0",
+    "ground": ("nlse/trap_ground_state_2d.toml", ["grid.N=[40, 40]", "grid.L=12.0", "time.end=2.0",
                                             "output.every=1.0"]),
-    "cube": ("trap_breathing_2d.toml", ["grid.N=[16, 12, 16]", "grid.L=[10.0, 8.0, 10.0]",
+    "cube": ("nlse/trap_breathing_2d.toml", ["grid.N=[16, 12, 16]", "grid.L=[10.0, 8.0, 10.0]",
                                        "time.end=0.2", "output.every=0.1",
                                        "initial.width=[1.5, 1.2, 1.0]"]),
-    "ensemble": ("mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
+    "ensemble": ("nlse/mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
                                       "output.every=1.0"]),
+    "active_replicas": ("active/mips.toml", ["ensemble.replicas=5", "system.N=200",
+                                             "model.v0=0.5", "model.gamma=0.5", "time.dt=0.01",
+                                             "time.end=2.0", "output.every=1.0"]),
 }
 
 
@@ -58,8 +61,12 @@ def test_case_runs_and_master_opens(outdir, name):
     comm.barrier()
     with xr.open_dataset(out, engine="h5netcdf") as ds:  # the master, with no options
         assert ds.attrs["status"] == "completed"
-        assert np.isfinite(ds.psi.values).all()
         assert int(ds.attrs["mpi_ranks"]) == comm.size
+        if name == "active_replicas":
+            assert ds.sizes["replica"] == 5 and np.isfinite(ds.position.values).all()
+            np.testing.assert_array_equal(ds.replica.values, np.arange(5))
+            return
+        assert np.isfinite(ds.psi.values).all()
         if name == "ensemble":
             assert ds.sizes["ensemble"] == 6
             np.testing.assert_array_equal(ds.ensemble.values, np.arange(6))
@@ -92,4 +99,4 @@ def test_one_d_field_refuses_several_ranks(tmp_path):
     if get_comm().size == 1:
         pytest.skip("needs more than one rank")
     with pytest.raises(RunError, match="1-D run is not split over ranks"):
-        physim.run(CASES / "soliton.toml", tmp_path / "x.h5")
+        physim.run(CASES / "nlse" / "soliton.toml", tmp_path / "x.h5")

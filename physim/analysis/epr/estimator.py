@@ -41,6 +41,14 @@ def _blocks(per_snapshot, blocks):
     return float(a.mean()), float(means.std(ddof=1) / np.sqrt(nb))
 
 
+def _snapshots(da, skip):
+    """(snapshots, particle, dim) values; replicas count as further snapshots, in blocks."""
+    if "replica" in da.dims:
+        v = da.transpose("replica", "time", "particle", "dim").values[:, skip:]
+        return v.reshape((-1,) + v.shape[2:])
+    return da.transpose("time", "particle", "dim").values[skip:]
+
+
 def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bins: int = 32,
                        folds: int = 4, score=None, comm=None) -> xr.Dataset:
     """Fit a linear score to the snapshots of an AOUP output and estimate its EPR.
@@ -58,10 +66,12 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     """
     from ...solvers.active.drift import AOUPDrift
     drift = AOUPDrift.from_output(ds)
-    X = ds["position"].values[skip:]
-    Gs = ds["propulsion"].values[skip:]
+    if "propulsion" not in ds:
+        raise ValueError("the output has no 'propulsion': the estimator needs an AOUP run")
+    X, Gs = (_snapshots(ds[name], skip) for name in ("position", "propulsion"))
     if len(X) == 0:
-        raise ValueError(f"skip = {skip} leaves no snapshot (the file holds {len(X) + skip})")
+        raise ValueError(f"skip = {skip} leaves no snapshot (the file holds "
+                         f"{ds.sizes['time']})")
     eps, gam = drift.noise
     full = eps > 0
     outputs = ("x0", "x1", "g0", "g1") if full else ("g0", "g1")

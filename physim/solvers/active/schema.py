@@ -53,6 +53,10 @@ SECTIONS = {
         "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
                               min=0, min_open=True),
     },
+    "ensemble": {
+        "replicas": Param(1, int, "independent copies of the system (seeded default_rng([seed, "
+                          "r])), spread over MPI ranks", min=1, max=100000),
+    },
     "numerics": {
         "skin": Param(0.5, float, "Verlet-list skin", min=0, min_open=True),
     },

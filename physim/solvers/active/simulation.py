@@ -1,8 +1,13 @@
 """Glue between the particle dynamics, the pair forces and the frame's output.
 
-Output (dims time, particle, dim): ``position`` in [0, L)^2 and ``propulsion`` g
-(AOUP) or ``orientation`` theta (ABP). A restart continues bit for bit: the
-state and the random generator's state are stored with every snapshot.
+Output (dims time, [replica,] particle, dim): ``position`` in [0, L)^2 and
+``propulsion`` g (AOUP) or ``orientation`` theta (ABP). A restart continues bit for
+bit: the state and the random generator's state are stored with every snapshot.
+
+Replicas (``ensemble.replicas = R``) are independent copies of the system; replica r
+draws everything from ``numpy.random.default_rng([initial.seed, r])``, so it is the
+same run on any number of MPI ranks; the ranks own blocks of replicas and the
+output is split along ``replica``.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import math
 import numpy as np
 
 from ...io import Var
+from ...parallel import SerialComm, local_members, member_rng
 from .dynamics import ou_coefficients, step_abp, step_aoup
 from .forces import PairForces, soft_cutoff
 
@@ -24,28 +30,31 @@ def box_side(p: dict) -> float:
     return math.sqrt(s["N"] * math.pi * a * a / s["phi"])
 
 
+class LayoutError(ValueError):
+    """The case cannot be spread over the ranks it was launched on."""
+
+
 class Simulation:
-    """N self-propelled particles in a periodic square box."""
+    """N self-propelled particles in a periodic square box (R independent replicas)."""
 
     solver = "active"
-    distributed = False
+    distributed = True
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, comm=None):
         self.params = p = params
+        self.comm = comm = comm if comm is not None else SerialComm()
+        self.R = R = p["ensemble"]["replicas"]
+        if R == 1 and comm.size > 1:
+            raise LayoutError(f"one system is not split over ranks (launched on {comm.size}); "
+                              "run independent copies with ensemble.replicas")
+        self.replicas = local_members(R, comm)
+        self.ensemble = R > 1
+        self.split_dim = "replica"
         self.N = N = p["system"]["N"]
         self.L = L = box_side(p)
         self.kind = p["model"]["kind"]
         inter = p["interaction"]
-        self.forces = None
-        if inter["kind"] == "soft":
-            rc = soft_cutoff(inter["radius"], inter["beta"], inter["tol"])
-            self.forces = PairForces(N, L, "soft", (inter["k"], inter["beta"],
-                                                    2 * inter["radius"]), rc,
-                                     p["numerics"]["skin"])
-        elif inter["kind"] == "wca":
-            rc = 2 ** (1 / 6) * inter["sigma"]
-            self.forces = PairForces(N, L, "wca", (inter["epsilon"], inter["sigma"]), rc,
-                                     p["numerics"]["skin"])
+        self.forces = [self._pair_forces() for _ in self.replicas]
         dt, every, end = p["time"]["dt"], p["output"]["every"], p["time"]["end"]
         self.dt = dt
         self.per_snapshot = int(round(every / dt))
@@ -53,41 +62,69 @@ class Simulation:
         self.times = every * np.arange(n)
         self.step_count = 0
 
+    def _pair_forces(self):
+        p, inter = self.params, self.params["interaction"]
+        if inter["kind"] == "soft":
+            rc = soft_cutoff(inter["radius"], inter["beta"], inter["tol"])
+            return PairForces(self.N, self.L, "soft", (inter["k"], inter["beta"],
+                                                       2 * inter["radius"]), rc,
+                              p["numerics"]["skin"])
+        if inter["kind"] == "wca":
+            rc = 2 ** (1 / 6) * inter["sigma"]
+            return PairForces(self.N, self.L, "wca", (inter["epsilon"], inter["sigma"]), rc,
+                              p["numerics"]["skin"])
+        return None
+
     # -- what the frame writes ---------------------------------------------------------------
+    def _lead(self):
+        return ("replica",) if self.ensemble else ()
+
     def coords(self) -> dict:
-        return {"particle": (("particle",), np.arange(self.N), {"long_name": "particle index"}),
-                "dim": (("dim",), np.arange(2), {"long_name": "Cartesian axis (0 = x, 1 = y)"})}
+        out = {"particle": (("particle",), np.arange(self.N), {"long_name": "particle index"}),
+               "dim": (("dim",), np.arange(2), {"long_name": "Cartesian axis (0 = x, 1 = y)"})}
+        if self.ensemble:
+            out["replica"] = (("replica",), np.arange(self.replicas.start, self.replicas.stop,
+                                                      dtype=np.int64),
+                              {"long_name": "independent copy of the system"})
+        return out
 
     def variables(self) -> dict[str, Var]:
-        out = {"position": Var(("time", "particle", "dim"), np.float64,
+        lead = ("time",) + self._lead()
+        out = {"position": Var(lead + ("particle", "dim"), np.float64,
                                {"units": "1", "long_name": "position in [0, L)^2"})}
         if self.kind == "aoup":
-            out["propulsion"] = Var(("time", "particle", "dim"), np.float64,
+            out["propulsion"] = Var(lead + ("particle", "dim"), np.float64,
                                     {"units": "1", "long_name": "self-propulsion g (OU)"})
         else:
-            out["orientation"] = Var(("time", "particle"), np.float64,
+            out["orientation"] = Var(lead + ("particle",), np.float64,
                                      {"units": "rad", "long_name": "heading theta (unwrapped)"})
         return out
 
     def restart_variables(self) -> dict[str, Var]:
-        out = {"x": Var(("particle", "dim"), np.float64, {})}
-        out["g" if self.kind == "aoup" else "th"] = \
-            Var(("particle", "dim") if self.kind == "aoup" else ("particle",), np.float64, {})
+        lead = self._lead()
+        n = (len(self.replicas),) if self.ensemble else ()
+        out = {"x": Var(lead + ("particle", "dim"), np.float64, {}, shape=n + (self.N, 2))}
+        if self.kind == "aoup":
+            out["g"] = Var(lead + ("particle", "dim"), np.float64, {}, shape=n + (self.N, 2))
+        else:
+            out["th"] = Var(lead + ("particle",), np.float64, {}, shape=n + (self.N,))
         return out
 
     def attrs(self) -> dict:
-        return {"L": self.L, "dim": 2, "particles": self.N,
+        return {"L": self.L, "dim": 2, "particles": self.N, "replicas": self.R,
+                "mpi_ranks": self.comm.size, "mpi_rank": self.comm.rank,
+                "split_dim": self.split_dim,
                 "convention": ("AOUP: dx = [v0 g + F - A (x - c)] dt + sqrt(2 eps) dW, "
                                "dg = -gamma g dt + sqrt(2 gamma) dB; ABP: dx = [v0 e(th) + F - "
                                "A (x - c)] dt + sqrt(2 eps) dW, dth = sqrt(2 Dr) dB; periodic "
                                "box [0, L)^2, c = (L/2, L/2)"),
-                "seeding": "numpy default_rng(initial.seed): positions, then propulsion, then "
-                           "the noise of every step"}
+                "seeding": "replica r: numpy default_rng([initial.seed, r]): positions, then "
+                           "propulsion, then the noise of every step"}
 
     # -- the run ---------------------------------------------------------------------------
-    def _initial(self):
+    def _initial(self, r):
         p, N, L = self.params, self.N, self.L
-        rng = np.random.default_rng(p["initial"]["seed"])
+        rng = member_rng(p["initial"]["seed"], r)
         spread = p["initial"]["spread"]
         if spread > 0:
             x = (L / 2 + spread * rng.standard_normal((N, 2))) % L
@@ -104,26 +141,50 @@ class Simulation:
             s = rng.uniform(0, 2 * np.pi, N)
         return x, s, rng
 
-    def _snapshot(self, x, s):
-        return {"position": x.copy(), ("propulsion" if self.kind == "aoup" else "orientation"):
-                s.copy()}
+    def _snapshot(self, states):
+        name = "propulsion" if self.kind == "aoup" else "orientation"
+        if not self.ensemble:
+            x, s, _ = states[0]
+            return {"position": x.copy(), name: s.copy()}
+        shape = (0, self.N, 2)
+        if not states:
+            return {"position": np.empty(shape), name: np.empty(shape if self.kind == "aoup"
+                                                                  else (0, self.N))}
+        return {"position": np.stack([x for x, _, _ in states]),
+                name: np.stack([s for _, s, _ in states])}
 
-    def _cp(self, x, s, rng):
-        return {"x": x, ("g" if self.kind == "aoup" else "th"): s,
-                "rng": json.dumps(rng.bit_generator.state), "step": self.step_count}
+    def _cp(self, states):
+        key = "g" if self.kind == "aoup" else "th"
+        rngs = json.dumps([rng.bit_generator.state for _, _, rng in states])
+        if not self.ensemble:
+            x, s, _ = states[0]
+            return {"x": x, key: s, "rng": rngs, "step": self.step_count}
+        return {"x": np.stack([x for x, _, _ in states]) if states else np.empty((0, self.N, 2)),
+                key: (np.stack([s for _, s, _ in states]) if states else
+                      np.empty((0,) + self.restart_variables()[key].shape[1:])),
+                "rng": rngs, "step": self.step_count}
+
+    def _restore(self, cp):
+        key = "g" if self.kind == "aoup" else "th"
+        xs, ss = np.asarray(cp["x"], dtype=float), np.asarray(cp[key], dtype=float)
+        if not self.ensemble:
+            xs, ss = xs[None], ss[None]
+        states = []
+        for x, s, st in zip(xs, ss, json.loads(str(cp["rng"]))):
+            rng = np.random.default_rng()
+            rng.bit_generator.state = st
+            states.append((x.copy(), s.copy(), rng))
+        self.step_count = int(cp["step"])
+        return states
 
     def run(self, start: int = 0, checkpoint: dict | None = None):
         """Yield (time, data, checkpoint, stats) for snapshots start, start+1, ..."""
         if checkpoint is None:
-            x, s, rng = self._initial()
-            yield self.times[0], self._snapshot(x, s), self._cp(x, s, rng), self._stats()
+            states = [self._initial(r) for r in self.replicas]
+            yield self.times[0], self._snapshot(states), self._cp(states), self._stats()
             start = 1
         else:
-            x = np.array(checkpoint["x"], dtype=float)
-            s = np.array(checkpoint["g" if self.kind == "aoup" else "th"], dtype=float)
-            rng = np.random.default_rng()
-            rng.bit_generator.state = json.loads(str(checkpoint["rng"]))
-            self.step_count = int(checkpoint["step"])
+            states = self._restore(checkpoint)
         m, p = self.params["model"], self.params
         N, L, dt = self.N, self.L, self.dt
         f = np.zeros((N, 2))
@@ -135,28 +196,29 @@ class Simulation:
         if self.kind == "aoup":
             decay, kick = ou_coefficients(m["gamma"], dt)
         for k in range(start, len(self.times)):
-            for _ in range(self.per_snapshot):
-                if self.forces is not None:
-                    self.forces(x, f)
-                if noisy_x:
-                    rng.standard_normal(out=xi)
-                rng.standard_normal(out=eta)
-                if self.kind == "aoup":
-                    step_aoup(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], decay, kick, A, c, c,
-                              L, True)
-                else:
-                    step_abp(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], m["Dr"], A, c, c, L,
-                             True)
-                self.step_count += 1
-            if not (np.isfinite(x).all() and np.isfinite(s).all()):
-                from ...integrate import IntegrationError
-                raise IntegrationError(f"non-finite particle state at t = {self.times[k]:g} "
-                                       f"(time.dt = {dt} too large for the forces?)")
-            yield self.times[k], self._snapshot(x, s), self._cp(x, s, rng), self._stats()
+            for (x, s, rng), forces in zip(states, self.forces):
+                for _ in range(self.per_snapshot):
+                    if forces is not None:
+                        forces(x, f)
+                    if noisy_x:
+                        rng.standard_normal(out=xi)
+                    rng.standard_normal(out=eta)
+                    if self.kind == "aoup":
+                        step_aoup(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], decay, kick, A,
+                                  c, c, L, True)
+                    else:
+                        step_abp(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], m["Dr"], A, c, c,
+                                 L, True)
+                if not (np.isfinite(x).all() and np.isfinite(s).all()):
+                    from ...integrate import IntegrationError
+                    raise IntegrationError(f"non-finite particle state at t = {self.times[k]:g} "
+                                           f"(time.dt = {dt} too large for the forces?)")
+            self.step_count += self.per_snapshot
+            yield self.times[k], self._snapshot(states), self._cp(states), self._stats()
 
     def _stats(self) -> dict:
         return {"steps": self.step_count,
-                "list_rebuilds": self.forces.rebuilds if self.forces is not None else 0}
+                "list_rebuilds": sum(f.rebuilds for f in self.forces if f is not None)}
 
     def progress_info(self) -> dict:
         return {"t": self.step_count * self.dt, "h": self.dt, "steps": self.step_count}
