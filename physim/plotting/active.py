@@ -24,8 +24,9 @@ def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
     if colour is None:
         colour = local_neighbours(x, L, 2.4 * _radius(ds))
         label = "neighbours within 2.4 a"
-    sc = ax.scatter(x[:, 0], x[:, 1], c=colour, s=max(0.5, 4000 / len(x)), cmap="viridis",
-                    linewidths=0)
+    # marker diameter ~ the particle diameter on a 5-inch axis (about 300 points across)
+    size = float(np.clip((300 * 2 * _radius(ds) / L) ** 2, 0.3, 60))
+    sc = ax.scatter(x[:, 0], x[:, 1], c=colour, s=size, cmap="viridis", linewidths=0)
     ax.figure.colorbar(sc, ax=ax, shrink=0.8, label=label)
     ax.set_xlim(0, L)
     ax.set_ylim(0, L)
