@@ -56,7 +56,7 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     ds : the Dataset of an ``active`` run (``position``, ``propulsion``); the first
         ``skip`` snapshots (transient) are dropped.
     features : LinearScore feature set; default "affine" with a trap, else
-        "propulsion+force".
+        "propulsion+force+hessian".
     score : an already fitted LinearScore (e.g. trained at another N) instead of fitting.
     comm : snapshots are already split over ranks: G, h and the sums are reduced over it.
 
@@ -77,7 +77,7 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     outputs = ("x0", "x1", "g0", "g1") if full else ("g0", "g1")
     if score is None:
         if features is None:
-            features = "affine" if drift.A > 0 else "propulsion+force"
+            features = "affine" if drift.A > 0 else "propulsion+force+hessian"
         if len(X) < folds:
             raise ValueError(f"{len(X)} snapshots after skip for {folds} folds: need at least "
                              "one snapshot per fold")
@@ -85,7 +85,8 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         def fitted(sl):
             sc = LinearScore(features, outputs)
             for x, g in zip(X[sl], Gs[sl]):
-                sc.accumulate(drift.displacement(x), g, drift.force(x) if sc.use_force else None)
+                F = drift.force(x) if sc.needs else None
+                sc.accumulate(drift.displacement(x), g, drift.extra(x, g, F, sc.needs))
             return sc
         bounds = np.linspace(0, len(X), folds + 1).astype(int)
         parts = [fitted(slice(bounds[k], bounds[k + 1])) for k in range(folds)]
@@ -110,9 +111,10 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     for x, g in zip(X, Gs):
         bx, bg, divx, F = drift(x, g)
         dxs = drift.displacement(x)
+        extra = drift.extra(x, g, F, score.needs)
         vs = []
         for sc in scores + [score]:
-            s = sc(dxs, g, F)
+            s = sc(dxs, g, extra)
             vg = bg - gam * np.stack([s["g0"], s["g1"]], -1)
             vx = bx - eps * np.stack([s["x0"], s["x1"]], -1) if full else bx
             vs.append((vx, vg))

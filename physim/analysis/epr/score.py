@@ -20,7 +20,12 @@ Feature sets (``features=``):
 * ``"affine"``: 1, the displacement from the trap centre (2) and the propulsion g_i (2):
   exact for independent particles in a harmonic trap;
 * ``"propulsion"``: 1 and g_i, for translation-invariant (periodic, untrapped) systems;
-* ``"+force"`` suffix: the pair force F_{ic} of the component (outputs on g only).
+* ``"+force"``: the pair force F_{ic} of the component (outputs on g only);
+* ``"+hessian"``: (H_ii g_i)_c, (sum_j H_ij g_j)_c and (H F)_{ic}, with H the Hessian of
+  the pair energy: with g_i and F_i they span the small-persistence (UCNA-like) score
+  s_g ~ -(1 + tau H)(g + F / v0) (outputs on g only).
+
+Suffixes combine: ``"propulsion+force+hessian"``.
 """
 from __future__ import annotations
 
@@ -29,50 +34,64 @@ import numpy as np
 COMPONENTS = ("x0", "x1", "g0", "g1")
 
 
+EXTRAS = {"force": ["F_c"], "hessian": ["Hs_g_c", "Hc_g_c", "H_F_c"]}
+_SOURCE = {"F_c": "F", "Hs_g_c": "Hs_g", "Hc_g_c": "Hc_g", "H_F_c": "H_F"}
+
+
 class LinearScore:
     def __init__(self, features: str = "affine", outputs=COMPONENTS, ridge: float = 1e-10):
-        base, _, extra = features.partition("+")
-        if base not in ("affine", "propulsion") or extra not in ("", "force"):
+        base, *extras = features.split("+")
+        if base not in ("affine", "propulsion") or any(e not in EXTRAS for e in extras):
             raise ValueError(f"features = {features!r}: expected 'affine' or 'propulsion', "
-                             "optionally with '+force'")
-        if extra and any(c.startswith("x") for c in outputs):
-            raise ValueError("'+force' features need outputs on g only (the force's "
-                             "x-derivative is not a feature)")
-        self.features, self.base, self.use_force = features, base, bool(extra)
+                             "optionally with '+force' and '+hessian'")
+        if extras and any(c.startswith("x") for c in outputs):
+            raise ValueError(f"{'+'.join(extras)} features need outputs on g only (their "
+                             "x-derivatives are not features)")
+        self.features, self.base, self.extras = features, base, tuple(extras)
+        self.use_force = bool(extras)  # the drift must supply F (and Hessian products)
         self.outputs = tuple(outputs)
         self.ridge = ridge
         self.names = (["1"] + (["dx0", "dx1"] if base == "affine" else []) + ["g0", "g1"]
-                      + (["F_c"] if self.use_force else []))
+                      + [n for e in extras for n in EXTRAS[e]])
         p = len(self.names)
         self.G = np.zeros((len(self.outputs), p, p))
         self.h = np.zeros((len(self.outputs), p))
         self.count = 0
         self.theta = None
 
-    def _design(self, dx, g, F, c):
+    @property
+    def needs(self) -> tuple:
+        """Which extra arrays the drift must supply: "F", "hessian"."""
+        return (("F",) if self.extras else ()) + (("hessian",) if "hessian" in self.extras
+                                                  else ())
+
+    def _design(self, dx, g, extra, c):
         """Feature matrix (N, p) for output component c."""
         cols = [np.ones(len(g))]
         if self.base == "affine":
             cols += [dx[:, 0], dx[:, 1]]
         cols += [g[:, 0], g[:, 1]]
-        if self.use_force:
-            cols.append(F[:, int(c[1])])
+        k = int(c[1])
+        for e in self.extras:
+            cols += [extra[_SOURCE[n]][:, k] for n in EXTRAS[e]]
         return np.stack(cols, -1)
 
-    def _dpsi(self, c, n):
-        """sum_i d psi / d z_{ic} over n particles (affine features: constants)."""
+    def _dpsi(self, c, g, extra):
+        """sum_i d psi / d z_{ic}: 1 for the matching coordinate, diag(H_ii) for H_ii g_i."""
         d = np.zeros(len(self.names))
         name = {"x0": "dx0", "x1": "dx1", "g0": "g0", "g1": "g1"}[c]
         if name in self.names:
-            d[self.names.index(name)] = n
+            d[self.names.index(name)] = len(g)
+        if "Hs_g_c" in self.names:
+            d[self.names.index("Hs_g_c")] = extra["H_diag"][:, int(c[1])].sum()
         return d
 
-    def accumulate(self, dx, g, F=None):
-        """Add one snapshot (arrays of shape (N, 2))."""
+    def accumulate(self, dx, g, extra=None):
+        """Add one snapshot (arrays of shape (N, 2); ``extra`` holds F and Hessian products)."""
         for k, c in enumerate(self.outputs):
-            P = self._design(dx, g, F, c)
+            P = self._design(dx, g, extra, c)
             self.G[k] += P.T @ P
-            self.h[k] += self._dpsi(c, len(g))
+            self.h[k] += self._dpsi(c, g, extra)
         self.count += 1
         return self
 
@@ -93,8 +112,9 @@ class LinearScore:
                                for G, h in zip(self.G, self.h)])
         return self
 
-    def __call__(self, dx, g, F=None) -> dict:
+    def __call__(self, dx, g, extra=None) -> dict:
         """{component: s (N,)} at one snapshot."""
         if self.theta is None:
             raise ValueError("fit the score first")
-        return {c: self._design(dx, g, F, c) @ self.theta[k] for k, c in enumerate(self.outputs)}
+        return {c: self._design(dx, g, extra, c) @ self.theta[k]
+                for k, c in enumerate(self.outputs)}

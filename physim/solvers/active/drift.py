@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .forces import PairForces, divergence, soft_cutoff
+from .forces import PairForces, divergence, hessian_features, soft_cutoff
 
 
 class AOUPDrift:
@@ -56,6 +56,19 @@ class AOUPDrift:
         if self.forces is not None:
             div = div + divergence(self.forces, np.ascontiguousarray(x))
         return bx, -self.gamma * g, div, F
+
+    def extra(self, x, g, F, needs) -> dict | None:
+        """The arrays a score's features need at one snapshot: F, and Hessian products."""
+        if not needs:
+            return None
+        out = {"F": F}
+        if "hessian" in needs:
+            if self.forces is None:
+                z = np.zeros_like(x)
+                out.update({"Hs_g": z, "Hc_g": z, "H_F": z, "H_diag": z})
+            else:
+                out.update(hessian_features(self.forces, x, g, F))
+        return out
 
     @property
     def noise(self):

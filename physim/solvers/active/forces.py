@@ -224,3 +224,72 @@ def divergence(pf: "PairForces", x: np.ndarray) -> np.ndarray:
     out = np.zeros(x.shape[0])
     pair_divergence(x, pf.L, pf.pairs, pf.npair, pf.rc, pf.kind, *pf.p, out)
     return out
+
+
+@nb.njit(cache=True)
+def hessian_products(x, g, F, L, pairs, npair, rc, kind, p0, p1, p2, hs, hc, hf, hdiag):
+    """Products with the Hessian of the pair energy U (F = -grad U), per particle i:
+
+    hs_i = H_ii g_i, hc_i = sum_{j != i} H_ij g_j, hf_i = (H F)_i, hdiag_i = diag(H_ii),
+    with H_ii = sum_j B_ij, H_ij = -B_ij and B_ij = -f'(r) r r^T - f(r)/r (I - r r^T)
+    (r the unit separation, f the force magnitude): the features of the small-persistence
+    score s_g ~ -(1 + tau H)(g + F / v0).
+    """
+    hs[:] = 0.0
+    hc[:] = 0.0
+    hf[:] = 0.0
+    hdiag[:] = 0.0
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            r = math.sqrt(r2)
+            f = _pair(r, kind, p0, p1, p2)
+            if kind == SOFT:
+                u = p1 * (p2 - r)
+                fp = -p0 / (1.0 + math.exp(-u)) if u > -700 else 0.0
+            else:
+                sr6 = (p1 / r) ** 6
+                fp = 24.0 * p0 * (-26.0 * sr6 * sr6 + 7.0 * sr6) / (r * r)
+            ex = dx / r
+            ey = dy / r
+            a = -fp
+            b = -f / r
+            bxx = a * ex * ex + b * (1.0 - ex * ex)
+            byy = a * ey * ey + b * (1.0 - ey * ey)
+            bxy = (a - b) * ex * ey
+            # B is symmetric and the same for (i, j) and (j, i)
+            hs[i, 0] += bxx * g[i, 0] + bxy * g[i, 1]
+            hs[i, 1] += bxy * g[i, 0] + byy * g[i, 1]
+            hs[j, 0] += bxx * g[j, 0] + bxy * g[j, 1]
+            hs[j, 1] += bxy * g[j, 0] + byy * g[j, 1]
+            hc[i, 0] -= bxx * g[j, 0] + bxy * g[j, 1]
+            hc[i, 1] -= bxy * g[j, 0] + byy * g[j, 1]
+            hc[j, 0] -= bxx * g[i, 0] + bxy * g[i, 1]
+            hc[j, 1] -= bxy * g[i, 0] + byy * g[i, 1]
+            fx = F[i, 0] - F[j, 0]
+            fy = F[i, 1] - F[j, 1]
+            hf[i, 0] += bxx * fx + bxy * fy
+            hf[i, 1] += bxy * fx + byy * fy
+            hf[j, 0] -= bxx * fx + bxy * fy
+            hf[j, 1] -= bxy * fx + byy * fy
+            hdiag[i, 0] += bxx
+            hdiag[i, 1] += byy
+            hdiag[j, 0] += bxx
+            hdiag[j, 1] += byy
+
+
+def hessian_features(pf: "PairForces", x: np.ndarray, g: np.ndarray, F: np.ndarray) -> dict:
+    """{"Hs_g", "Hc_g", "H_F", "H_diag"} at one configuration (see ``hessian_products``)."""
+    x = np.ascontiguousarray(x)
+    if pf.x_ref is None or max_displacement_sq(x, pf.x_ref, pf.L) > (0.5 * pf.skin) ** 2:
+        pf._build(x)
+    out = {k: np.zeros_like(x) for k in ("Hs_g", "Hc_g", "H_F", "H_diag")}
+    hessian_products(x, np.ascontiguousarray(g), np.ascontiguousarray(F), pf.L, pf.pairs,
+                     pf.npair, pf.rc, pf.kind, *pf.p, out["Hs_g"], out["Hc_g"], out["H_F"],
+                     out["H_diag"])
+    return out
