@@ -1,5 +1,8 @@
 """Particle-steps per second of the active-matter solver (one core), and score-fit time.
 
+The score-fit table times ``entropy_production`` (4-fold cross-fitted linear score with
+Hessian features, EPR, maps) on N = 4096 soft disks against the number of snapshots.
+
     python benchmarks/active_speed.py            # N = 4096, 16384, 32768 at the MIPS state point
     python benchmarks/active_speed.py --quick    # N = 4096 only
 
@@ -34,6 +37,27 @@ def particle_steps_per_second(N, phi, steps=2000, block=200):
     return N * steps / (time.perf_counter() - t), sim.forces[0].rebuilds
 
 
+def score_fit_seconds(N=4096, snapshots=(10, 20, 40)):
+    """Wall time of entropy_production (4-fold cross-fit, Hessian features) vs snapshots."""
+    import xarray as xr
+
+    import physim
+    from physim.analysis.epr import entropy_production
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        out = physim.run("cases/active/mips.toml", f"{d}/s.h5", progress="none", overrides=[
+            f"system.N={N}", "model.v0=1.0", "model.gamma=5.0", "time.dt=0.01",
+            f"time.end={max(snapshots)}", "output.every=1"])
+        ds = xr.open_dataset(out, engine="h5netcdf").load()
+    rows = []
+    entropy_production(ds.isel(time=slice(0, 5)))  # compile
+    for n in snapshots:
+        t = time.perf_counter()
+        entropy_production(ds.isel(time=slice(0, n)))
+        rows.append((n, n * N, time.perf_counter() - t))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -45,6 +69,9 @@ def main():
             for N in sizes:
                 rate, rebuilds = particle_steps_per_second(N, phi)
                 print(f"| {N} | {phi} | {rate:.3g} | {rebuilds} |")
+        print("\n| snapshots | particle samples | score fit + EPR, s |\n|---|---|---|")
+        for n, samples, sec in score_fit_seconds():
+            print(f"| {n} | {samples} | {sec:.2f} |")
 
 
 if __name__ == "__main__":

@@ -139,6 +139,10 @@ def test_cli_epr_and_figures(trap_runs, tmp_path, capsys):
     assert saved.epr_density.dims == ("bx", "by") and saved.current.dims[0] == "component"
     names = [p.name for p in standard_figures(trap_runs["full"], tmp_path / "figs")]
     assert names == ["snapshots.png", "epr_map.png", "epr_particles.png"]
+    from physim.plotting.active import epr_vs_phi_figure
+    r = entropy_production(trap_runs["full"], skip=5)
+    fig = epr_vs_phi_figure([0.1, 0.2], [r, r])
+    assert len(fig.axes[0].lines) >= 2
 
 
 def test_score_generalises_to_another_size(trap_runs):
