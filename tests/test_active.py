@@ -217,3 +217,14 @@ def test_interacting_score_at_small_persistence(tmp_path):
     assert fitted / ref >= 0.85
     plain = entropy_production(ds, skip=10, features="propulsion+force")
     assert float(plain.epr) < fitted  # the Hessian features capture more
+
+
+def test_blow_up_stops_with_a_message_and_keeps_the_output(tmp_path):
+    from physim.runner import RunError
+    case = {"solver": "active", "model": {"kind": "abp", "v0": 1.0, "Dr": 1.0},
+            "interaction": {"kind": "wca", "epsilon": 1e306}, "system": {"N": 400, "phi": 0.7},
+            "time": {"dt": 0.01, "end": 5.0}, "output": {"every": 0.5}}
+    with pytest.raises(RunError, match="non-finite particle state at t = 0.5"):
+        physim.run(case, tmp_path / "b.h5", progress="none")
+    with xr.open_dataset(tmp_path / "b.h5", engine="h5netcdf") as ds:
+        assert ds.attrs["status"].startswith("failed") and ds.sizes["time"] == 1
