@@ -25,14 +25,7 @@ def step_aoup(x, g, f, xi, eta, dt, v0, eps, decay, kick, A, cx, cy, L, periodic
     for i in range(x.shape[0]):
         bx = v0 * g[i, 0] + f[i, 0]
         by = v0 * g[i, 1] + f[i, 1]
-        if A != 0.0:
-            bx -= A * _disp(x[i, 0] - cx, L, periodic)
-            by -= A * _disp(x[i, 1] - cy, L, periodic)
-        x[i, 0] += dt * bx + sx * xi[i, 0]
-        x[i, 1] += dt * by + sx * xi[i, 1]
-        if periodic:
-            x[i, 0] %= L
-            x[i, 1] %= L
+        _move(x, i, bx, by, dt, sx, xi, A, cx, cy, L, periodic)
         g[i, 0] = decay * g[i, 0] + kick * eta[i, 0]
         g[i, 1] = decay * g[i, 1] + kick * eta[i, 1]
 
@@ -44,15 +37,21 @@ def step_abp(x, th, f, xi, eta, dt, v0, eps, Dr, A, cx, cy, L, periodic):
     for i in range(x.shape[0]):
         bx = v0 * math.cos(th[i]) + f[i, 0]
         by = v0 * math.sin(th[i]) + f[i, 1]
-        if A != 0.0:
-            bx -= A * _disp(x[i, 0] - cx, L, periodic)
-            by -= A * _disp(x[i, 1] - cy, L, periodic)
-        x[i, 0] += dt * bx + sx * xi[i, 0]
-        x[i, 1] += dt * by + sx * xi[i, 1]
-        if periodic:
-            x[i, 0] %= L
-            x[i, 1] %= L
+        _move(x, i, bx, by, dt, sx, xi, A, cx, cy, L, periodic)
         th[i] += sr * eta[i, 0]
+
+
+@nb.njit(cache=True, inline="always")
+def _move(x, i, bx, by, dt, sx, xi, A, cx, cy, L, periodic):
+    """Euler-Maruyama step of particle i with drift (bx, by) plus the trap, wrapped."""
+    if A != 0.0:
+        bx -= A * _disp(x[i, 0] - cx, L, periodic)
+        by -= A * _disp(x[i, 1] - cy, L, periodic)
+    x[i, 0] += dt * bx + sx * xi[i, 0]
+    x[i, 1] += dt * by + sx * xi[i, 1]
+    if periodic:
+        x[i, 0] %= L
+        x[i, 1] %= L
 
 
 @nb.njit(cache=True, inline="always")
