@@ -181,44 +181,22 @@ class PairForces:
         self.x_ref = x.copy()
         self.rebuilds += 1
 
-    def __call__(self, x, f):
+    def ensure(self, x):
+        """Rebuild the pair list if some particle moved more than half the skin since."""
         if self.x_ref is None or max_displacement_sq(x, self.x_ref, self.L) > (0.5 * self.skin) ** 2:
             self._build(x)
+
+    def __call__(self, x, f):
+        self.ensure(x)
         pair_forces(x, self.L, self.pairs, self.npair, self.rc, self.kind, *self.p, f)
         return f
 
 
-@nb.njit(cache=True)
-def pair_divergence(x, L, pairs, npair, rc, kind, p0, p1, p2, out):
-    """out[i] = div_{x_i} F_i = sum_j [f'(r) + f(r)/r] in 2-D (F = -grad U, so -Laplacian U).
-
-    Soft: f = k softplus_beta(2a - r), f' = -k sigmoid(beta (2a - r)).
-    WCA: f = 24 eps (2 (s/r)^12 - (s/r)^6) / r, f' = 24 eps (-26 (s/r)^12 + 7 (s/r)^6) / r^2.
-    """
-    out[:] = 0.0
-    rc2 = rc * rc
-    for q in range(npair):
-        i = pairs[q, 0]
-        j = pairs[q, 1]
-        dx = _wrap(x[i, 0] - x[j, 0], L)
-        dy = _wrap(x[i, 1] - x[j, 1], L)
-        r2 = dx * dx + dy * dy
-        if r2 < rc2 and r2 > 0.0:
-            r = math.sqrt(r2)
-            f = _pair(r, kind, p0, p1, p2)
-            fp = _pair_slope(r, kind, p0, p1, p2)
-            d = fp + f / r
-            out[i] += d
-            out[j] += d
-
-
 def divergence(pf: "PairForces", x: np.ndarray) -> np.ndarray:
-    """div_{x_i} F_i for every particle, from the pair list of ``pf`` (rebuilt if stale)."""
-    if pf.x_ref is None or max_displacement_sq(x, pf.x_ref, pf.L) > (0.5 * pf.skin) ** 2:
-        pf._build(x)
-    out = np.zeros(x.shape[0])
-    pair_divergence(x, pf.L, pf.pairs, pf.npair, pf.rc, pf.kind, *pf.p, out)
-    return out
+    """div_{x_i} F_i for every particle: -tr H_ii (F = -grad U), i.e. sum_j [f'(r) + f(r)/r]
+    in 2-D, from the Hessian blocks of ``hessian_products``."""
+    z = np.zeros_like(np.asarray(x, dtype=float))
+    return -hessian_features(pf, x, z, z)["H_diag"].sum(-1)
 
 
 @nb.njit(cache=True)
@@ -276,8 +254,7 @@ def hessian_products(x, g, F, L, pairs, npair, rc, kind, p0, p1, p2, hs, hc, hf,
 def hessian_features(pf: "PairForces", x: np.ndarray, g: np.ndarray, F: np.ndarray) -> dict:
     """{"Hs_g", "Hc_g", "H_F", "H_diag"} at one configuration (see ``hessian_products``)."""
     x = np.ascontiguousarray(x)
-    if pf.x_ref is None or max_displacement_sq(x, pf.x_ref, pf.L) > (0.5 * pf.skin) ** 2:
-        pf._build(x)
+    pf.ensure(x)
     out = {k: np.zeros_like(x) for k in ("Hs_g", "Hc_g", "H_F", "H_diag")}
     hessian_products(x, np.ascontiguousarray(g), np.ascontiguousarray(F), pf.L, pf.pairs,
                      pf.npair, pf.rc, pf.kind, *pf.p, out["Hs_g"], out["Hc_g"], out["H_F"],
