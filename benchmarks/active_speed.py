@@ -58,6 +58,30 @@ def score_fit_seconds(N=4096, snapshots=(10, 20, 40)):
     return rows
 
 
+def neural_step_seconds(particles=(1024, 4096, 16384), steps=20):
+    """Seconds per Adam step of the neural score (physim[ml]) vs particles per batch."""
+    try:
+        from physim.analysis.epr.neural import train_neural_score
+    except ImportError:
+        return []
+    import tempfile
+
+    import xarray as xr
+
+    import physim
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for n in particles:
+            out = physim.run("cases/active/mips.toml", f"{d}/n{n}.h5", progress="none",
+                             overrides=[f"system.N={n}", "model.v0=1.0", "model.gamma=1.0",
+                                        "time.dt=0.01", "time.end=4", "output.every=1"])
+            ds = xr.open_dataset(out, engine="h5netcdf").load()
+            sc = train_neural_score(ds, steps=steps, batch=1)
+            h = sc.history  # one row per step: leave out the first (compilation)
+            rows.append((n, (h[-1][3] - h[1][3]) / (len(h) - 2)))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -72,6 +96,11 @@ def main():
         print("\n| snapshots | particle samples | score fit + EPR, s |\n|---|---|---|")
         for n, samples, sec in score_fit_seconds():
             print(f"| {n} | {samples} | {sec:.2f} |")
+    rows = neural_step_seconds()
+    if rows:
+        print("\n| particles per batch | neural score, s per Adam step |\n|---|---|")
+        for n, sec in rows:
+            print(f"| {n} | {sec:.3f} |")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     ep.add_argument("--features", help="score features: affine, propulsion, propulsion+force")
     ep.add_argument("--bins", type=int, default=32, help="grid of the EPR and current maps")
     ep.add_argument("--plot", metavar="PNG", help="draw the EPR map to this file")
+    ep.add_argument("--neural", action="store_true",
+                    help="train the neural score (physim[ml]) on the first 75%% of the "
+                         "snapshots and estimate on the held-out rest")
+    ep.add_argument("--steps", type=int, default=2000, help="training steps of --neural")
+    ep.add_argument("--save-score", metavar="NPZ", help="write the trained neural score here")
+    ep.add_argument("--score", metavar="NPZ",
+                    help="estimate with a saved neural score (e.g. trained at another N)")
     ep.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     return p
 
@@ -143,8 +150,22 @@ def cmd_analyse(args) -> int:
         from .analysis.epr import entropy_production
         from .io import open as open_output
         with open_output(args.output) as ds:
-            res = entropy_production(ds.load(), skip=args.skip, features=args.features,
-                                     bins=args.bins)
+            ds = ds.load()
+        score, skip = None, args.skip
+        if args.neural:
+            from .analysis.epr.neural import train_neural_score
+            score = train_neural_score(ds, skip=skip, steps=args.steps)
+            step, train, val, sec = score.history[-1]
+            print(f"neural score: {step} steps in {sec:.0f} s, held-out loss {val:.5g}")
+            skip = score.first_heldout
+            if args.save_score:
+                score.save(args.save_score)
+                print(f"score saved to {args.save_score}")
+        elif args.score:
+            from .analysis.epr.neural import NeuralScore
+            score = NeuralScore.load(args.score)
+        res = entropy_production(ds, skip=skip, features=args.features, bins=args.bins,
+                                 score=score)
         N = res.sizes["particle"]
         print(f"convention: {res.attrs['convention']} ({res.attrs['snapshots']} snapshots, "
               f"features {res.attrs['features']})")

@@ -57,7 +57,9 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         ``skip`` snapshots (transient) are dropped.
     features : LinearScore feature set; default "affine" with a trap, else
         "propulsion+force+hessian".
-    score : an already fitted LinearScore (e.g. trained at another N) instead of fitting.
+    score : an already fitted score instead of fitting: a LinearScore or a trained
+        ``neural.NeuralScore`` (e.g. trained at another N). Evaluate it on snapshots it
+        was not trained on: the plug-in EPR is then free of the fit's own bias.
     comm : snapshots are already split over ranks: G, h and the sums are reduced over it.
 
     Returns a Dataset: ``epr`` (total, with ``epr_error``), ``epr_score_free`` (with error),
@@ -97,6 +99,10 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         scores = [p.reduce(comm).fit() for p in parts]
         score.reduce(comm).fit()
     else:
+        missing = [c for c in outputs if c not in score.outputs]
+        if missing:
+            raise ValueError(f"score: has outputs {tuple(score.outputs)}, but this run "
+                             f"({'noise on x and g' if full else 'noise on g'}) needs {outputs}")
         scores = [score, score]
     pairs = [(k, m) for k in range(len(scores)) for m in range(k + 1, len(scores))]
     pair_tot = np.zeros(len(pairs))

@@ -62,6 +62,8 @@ class AOUPDrift:
         if not needs:
             return None
         out = {"F": F}
+        if "positions" in needs:
+            out.update(x=x, L=self.L)
         if "hessian" in needs:
             if self.forces is None:
                 z = np.zeros_like(x)
