@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="train the neural score (physim[ml]) on the first 75%% of the "
                          "snapshots and estimate on the held-out rest")
     ep.add_argument("--steps", type=int, default=2000, help="training steps of --neural")
+    ep.add_argument("--batch", type=int, help="snapshots per training step (default: about "
+                    "1024 particles)")
     ep.add_argument("--save-score", metavar="NPZ", help="write the trained neural score here")
     ep.add_argument("--score", metavar="NPZ",
                     help="estimate with a saved neural score (e.g. trained at another N)")
@@ -154,7 +156,7 @@ def cmd_analyse(args) -> int:
         score, skip = None, args.skip
         if args.neural:
             from .analysis.epr.neural import train_neural_score
-            score = train_neural_score(ds, skip=skip, steps=args.steps)
+            score = train_neural_score(ds, skip=skip, steps=args.steps, batch=args.batch)
             step, train, val, sec = score.history[-1]
             print(f"neural score: {step} steps in {sec:.0f} s, held-out loss {val:.5g}")
             skip = score.first_heldout

@@ -112,8 +112,8 @@ def test_training_divergence_is_the_exact_self_jacobian_trace(tau1):
 
 def test_neural_score_captures_more_of_the_epr_than_the_linear_basis(tau1):
     """Held-out snapshots at tau = 1: the score-free identity gives the exact EPR. The
-    linear basis captures ~0.6 of it; the trained network must reach >= 0.75 without
-    exceeding it beyond the error bars (measured: 0.85 after 400 steps; 0.91 after 2000)."""
+    linear basis captures ~0.6 of it; the trained network must reach >= 0.85 without
+    exceeding it beyond the error bars (measured on 3000 snapshots: 0.95 after 400 steps)."""
     ds, score = tau1
     test = ds.isel(time=slice(score.first_heldout, None))
     neural = entropy_production(test, score=score)
@@ -121,7 +121,7 @@ def test_neural_score_captures_more_of_the_epr_than_the_linear_basis(tau1):
     ref, ref_err = float(neural.epr_score_free), float(neural.epr_score_free_error)
     cap_nn, cap_lin = float(neural.epr) / ref, float(linear.epr) / ref
     assert cap_lin < 0.7
-    assert cap_nn >= 0.75 and cap_nn > cap_lin + 0.1
+    assert cap_nn >= 0.85 and cap_nn > cap_lin + 0.2
     assert float(neural.epr) <= ref + 3 * np.hypot(float(neural.epr_error), ref_err)
     assert neural.attrs["features"] == "neural(propulsion+force+hessian)"
     steps, train, val, sec = np.array(score.history).T

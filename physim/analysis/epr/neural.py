@@ -277,14 +277,17 @@ class NeuralScore:
 
 
 def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | None = None,
-                       width: int = 32, depth: int = 2, steps: int = 2000, batch: int = 8,
-                       lr: float = 3e-3, seed: int = 0, max_validation: int = 64):
+                       width: int = 32, depth: int = 2, steps: int = 2000,
+                       batch: int | None = None, lr: float = 3e-3, seed: int = 0,
+                       max_validation: int | None = None):
     """Fit the linear base and train a NeuralScore on the snapshots of an AOUP run.
 
     The last ``holdout`` fraction of the snapshots (after ``skip``) is kept out of
     training: its loss is logged in ``history`` and it is the part to evaluate the EPR
     on (``entropy_production(ds.isel(time=slice(score.first_heldout, None)), score=score)``),
-    so the plug-in EPR carries no fit bias. Returns the trained NeuralScore.
+    so the plug-in EPR carries no fit bias. ``batch`` (snapshots per Adam step) defaults
+    to about 1024 particles per step, ``max_validation`` to about 16384 held-out particles.
+    Returns the trained NeuralScore.
     """
     from ...solvers.active.drift import AOUPDrift
     from .estimator import _snapshots
@@ -302,6 +305,9 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     if n_train < 1 or n_train >= len(X):
         raise ValueError(f"{len(X)} snapshots after skip = {skip}: too few to hold out "
                          f"{holdout:.0%} and train on the rest")
+    N = X.shape[1]
+    batch = max(1, 1024 // N) if batch is None else batch
+    max_validation = max(1, 16384 // N) if max_validation is None else max_validation
     lin = LinearScore("propulsion+force+hessian", ("g0", "g1"))
     for x, g in zip(X[:n_train], G[:n_train]):
         lin.accumulate(None, g, drift.extra(x, g, drift.force(x), lin.needs))
