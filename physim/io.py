@@ -34,11 +34,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import h5netcdf
+import h5py
 import numpy as np
 
 from . import __version__
 
 RESTART_GROUP = "restart"
+
+
+STEP_DIM = "t_step"  # the optional second record axis (e.g. moments at every time step)
+STEP_CHUNK = 1024
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class H5Writer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         f = self.f = h5netcdf.File(self.path, "w")
         dims = {"time": None}
+        if any(v.dims[0] == STEP_DIM for v in variables.values()):
+            dims[STEP_DIM] = None  # a second record axis: quantities kept at every step
         for name, (dim_tuple, values, _) in coords.items():
             for d, n in zip(dim_tuple, np.shape(values)):
                 dims[d] = n
@@ -113,12 +120,21 @@ class H5Writer:
                     group_dims[d] = var.shape[i]
         f.dimensions = dims
         for name, (dim_tuple, values, vattrs) in coords.items():
-            v = f.create_variable(name, dim_tuple, data=np.asarray(values))
+            values = np.asarray(values)
+            if values.dtype.kind in "OU":  # names (e.g. of species): variable-length strings
+                v = f.create_variable(name, dim_tuple, data=values.astype(object),
+                                      dtype=h5py.string_dtype())
+            else:
+                v = f.create_variable(name, dim_tuple, data=values)
             v.attrs.update(vattrs)
         t = f.create_variable("time", ("time",), np.float64)
         t.attrs.update(attrs.pop("time_attrs", {"units": "1", "long_name": "time"}))
+        if STEP_DIM in dims:
+            ts = f.create_variable(STEP_DIM, (STEP_DIM,), np.float64, chunks=(STEP_CHUNK,))
+            ts.attrs.update({"units": t.attrs.get("units", "1"), "long_name": "time of every step"})
         for name, var in variables.items():
-            shape = [var.time_chunk if d == "time" else dims[d] for d in var.dims]
+            shape = [var.time_chunk if d == "time" else STEP_CHUNK if d == STEP_DIM else dims[d]
+                     for d in var.dims]
             v = f.create_variable(name, var.dims, var.dtype, chunks=tuple(shape))
             v.attrs.update(var.attrs)
         if restart_vars:
@@ -137,14 +153,24 @@ class H5Writer:
         """Write one snapshot (and the restart state that goes with it), then flush.
 
         ``time`` may be a 1-D array: a block of snapshots, with ``data`` stacked along time.
+        Variables on the step axis are appended as a block when ``data`` holds ``t_step``
+        (their times).
         """
         f, i = self.f, self.n
         k = int(np.size(time))
         rows = slice(i, i + k) if np.ndim(time) else i
         f.resize_dimension("time", i + k)
         f.variables["time"][rows] = time
-        for name in self.variables:
-            f.variables[name][rows, ...] = data[name]
+        for name, var in self.variables.items():
+            if var.dims[0] == "time":
+                f.variables[name][rows, ...] = data[name]
+        if STEP_DIM in data and len(data[STEP_DIM]):
+            j, m = f.dimensions[STEP_DIM].size, len(data[STEP_DIM])
+            f.resize_dimension(STEP_DIM, j + m)
+            f.variables[STEP_DIM][j:j + m] = data[STEP_DIM]
+            for name, var in self.variables.items():
+                if var.dims[0] == STEP_DIM:
+                    f.variables[name][j:j + m, ...] = data[name]
         if checkpoint is not None:
             self.write_checkpoint(checkpoint, snapshot=i + k - 1)
         if attrs:
