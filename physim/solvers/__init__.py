@@ -2,7 +2,7 @@
 from importlib import import_module
 
 SOLVERS = {"nlse": "physim.solvers.nlse", "peccary": "physim.solvers.peccary",
-           "active": "physim.solvers.active"}
+           "active": "physim.solvers.active", "boltzmann": "physim.solvers.boltzmann"}
 
 
 def get_solver(name: str):

@@ -1,0 +1,123 @@
+"""Case schema of the Boltzmann solver (spatially homogeneous gas or binary mixture)."""
+from ...cases import REQUIRED, Param, Schema, Variants
+
+INITIAL = Variants("kind", {
+    "maxwellians": {
+        "density": Param(REQUIRED, "float|floats", "number density of each species", min=0,
+                         min_open=True),
+        "drift": Param(0.0, "float|floats", "mean velocity of each species along v_x"),
+        "temperature": Param(REQUIRED, "float|floats", "temperature of each species (k_B = 1)",
+                             min=0, min_open=True),
+    },
+    "bimodal": {
+        "density": Param(REQUIRED, "float|floats", "number density of each species", min=0,
+                         min_open=True),
+        "drift": Param(REQUIRED, "float|floats", "half separation of the two beams along v_x "
+                       "(velocity units)", min=0),
+        "temperature": Param(REQUIRED, "float|floats", "temperature of each beam", min=0,
+                             min_open=True),
+    },
+    "bkw": {
+        "t0": Param(6.5, float, "start on the BKW solution at this time (3-D needs t0 >= "
+                    "6 ln 2.5 = 5.498)", min=0),
+    },
+}, doc="maxwellians: one Maxwellian per species; bimodal: two beams at +-drift per species "
+       "(anisotropic, far from equilibrium); bkw: the exact BKW solution (one species, "
+       "Maxwell molecules, rate 1)")
+
+SECTIONS = {
+    "species": {
+        "masses": Param(1.0, "float|floats", "particle mass of each species (one or two)",
+                        min=0, min_open=True, length=2),
+        "names": Param("", str, "comma-separated species names (default 'gas' or "
+                       "'light,heavy')"),
+    },
+    "collision": {
+        "gamma": Param(0.0, float, "VHS exponent: B = rate/|S| |q|^gamma (0 Maxwell molecules, "
+                       "1 hard spheres)", min=-1.0, max=1.0),
+        "self_rates": Param(1.0, "float|floats", "rate of each species' self-collisions", min=0,
+                            length=2),
+        "cross_rate": Param(1.0, float, "rate of the cross collisions", min=0),
+        "method": Param("auto", str, "self-collision operator: carleman (Mouhot-Pareschi, 2-D "
+                        "Maxwell or 3-D hard spheres), general (GHHH), auto",
+                        choices=("auto", "carleman", "general")),
+    },
+    "velocity": {
+        "d": Param(2, int, "velocity dimension", choices=(2, 3)),
+        "N": Param(32, int, "grid points per velocity axis (even)", min=8, max=512),
+        "L": Param(REQUIRED, float, "the grid covers [-L, L)^d", min=0, min_open=True),
+        "R": Param(0.0, float, "truncation of the relative speed (0: 4L / (3 + sqrt 2))", min=0),
+        "M": Param(0, int, "directions of the sphere rule (0: default)", min=0),
+        "n_rho": Param(0, int, "radial nodes of the general operator (0: N)", min=0),
+    },
+    "scheme": {
+        "kind": Param("full", str, "full: all four operators on one grid, RK4",
+                      choices=("full",)),
+    },
+    "initial": INITIAL,
+    "time": {
+        "dt": Param(REQUIRED, float, "time step", min=0, min_open=True),
+        "end": Param(REQUIRED, float, "end time (from the start time)", min=0, min_open=True),
+    },
+    "output": {
+        "every": Param(REQUIRED, float, "time between snapshots of the distributions (moments "
+                       "and entropies are kept at every step)", min=0, min_open=True),
+        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
+                              min=0, min_open=True),
+    },
+}
+
+
+def species_values(p: dict, key: str, section: str = "initial") -> list:
+    """A per-species list from a number-or-list parameter."""
+    n = len(masses(p))
+    v = p[section][key]
+    return [float(x) for x in (v if isinstance(v, list) else [v] * n)]
+
+
+def masses(p: dict) -> list:
+    m = p["species"]["masses"]
+    return [float(x) for x in (m if isinstance(m, list) else [m])]
+
+
+def names(p: dict) -> list:
+    n = len(masses(p))
+    given = [s.strip() for s in p["species"]["names"].split(",") if s.strip()]
+    return given or (["gas"] if n == 1 else ["light", "heavy"])
+
+
+def _checks(p):
+    problems = []
+    n = len(masses(p))
+    given = [s.strip() for s in p["species"]["names"].split(",") if s.strip()]
+    if given and (len(given) != n or len(set(given)) != n
+                  or not all(g.isidentifier() for g in given)):
+        problems.append(f"species.names: {p['species']['names']!r}: expected {n} distinct "
+                        "identifiers, one per mass")
+    for sec, key in (("collision", "self_rates"),) + tuple(
+            ("initial", k) for k in ("density", "drift", "temperature") if k in p["initial"]):
+        v = p[sec][key]
+        if isinstance(v, list) and len(v) != n:
+            problems.append(f"{sec}.{key}: {len(v)} values for {n} species")
+    if p["initial"]["kind"] == "bkw":
+        if n != 1 or p["collision"]["gamma"] != 0:
+            problems.append("initial.kind = 'bkw': needs one species and Maxwell molecules "
+                            "(collision.gamma = 0)")
+        if p["velocity"]["d"] == 3 and p["initial"]["t0"] < 5.4977:
+            problems.append(f"initial.t0 = {p['initial']['t0']}: the 3-D BKW solution is a "
+                            "density only from 6 ln 2.5 = 5.498")
+    N = p["velocity"]["N"]
+    if N % 2:
+        problems.append(f"velocity.N = {N}: expected an even number")
+    M, d = p["velocity"]["M"], p["velocity"]["d"]
+    if M and d == 3:
+        k = round((M / 2) ** 0.5)
+        if 2 * k * k != M:
+            problems.append(f"velocity.M = {M}: in 3-D expected 2 n^2 directions (32, 72, 128...)")
+    dt, every = p["time"]["dt"], p["output"]["every"]
+    if abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
+        problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")
+    return problems
+
+
+SCHEMA = Schema("boltzmann", SECTIONS, checks=[_checks])
