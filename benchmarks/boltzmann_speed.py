@@ -1,0 +1,61 @@
+"""Cost of one collision-operator evaluation against N (the O(M N^d log N) scaling).
+
+python benchmarks/boltzmann_speed.py [--quick]
+
+Prints, per operator and N, the seconds per evaluation (best of 3), the ratio to
+M N^d log2 N (which should stay flat), and the time of one plain N^d complex FFT
+(the floor) for scale. One process; scipy.fft on all cores.
+"""
+import argparse
+import time
+
+import numpy as np
+import scipy.fft as sfft
+
+from physim.solvers.boltzmann.spectral import CarlemanOperator, CollisionOperator
+from physim.solvers.boltzmann.velocity import VelocityGrid
+
+
+def best(fn, repeat=3):
+    fn()
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return min(out)
+
+
+def row(label, op, g, nodes):
+    f = 0.5 * (g.maxwellian(1, np.r_[1.0, np.zeros(g.d - 1)], 0.7)
+               + g.maxwellian(1, np.r_[-1.0, np.zeros(g.d - 1)], 0.7))
+    sec = best(lambda: op(f))
+    x = np.random.default_rng(0).standard_normal(g.shape) + 0j
+    fft = best(lambda: sfft.ifftn(x))
+    scale = nodes * g.N ** g.d * np.log2(g.N)
+    print(f"| {label} | {g.d} | {g.N} | {nodes} | {sec:.4f} | {sec / scale * 1e9:.2f} | "
+          f"{sec / fft:.0f} |")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print("| operator | d | N | FFT nodes | s per Q | ns per node N^d log2 N | Q / one FFT |")
+    print("|---|---|---|---|---|---|---|")
+    for N in ([32, 64] if args.quick else [32, 64, 128, 256]):
+        g = VelocityGrid(2, N, 10.0)
+        op = CarlemanOperator(g, M=16)
+        row("Carleman, 2-D Maxwell, M = 16", op, g, len(op.dir_w))
+    for N in ([16, 24] if args.quick else [16, 24, 32, 48, 64]):
+        g = VelocityGrid(3, N, 8.0)
+        op = CarlemanOperator(g, gamma=1.0)
+        row("Carleman, 3-D hard spheres, M = 72", op, g, len(op.dir_w))
+    for N in ([16, 24] if args.quick else [16, 24, 32]):
+        g = VelocityGrid(3, N, 8.0)
+        op = CollisionOperator(g, M=72)
+        row("general (GHHH), 3-D Maxwell, n_rho = N, M = 72", op, g, op.n_rho * len(op._half[1]))
+
+
+if __name__ == "__main__":
+    main()
