@@ -45,14 +45,18 @@ SECTIONS = {
     "velocity": {
         "d": Param(2, int, "velocity dimension", choices=(2, 3)),
         "N": Param(32, int, "grid points per velocity axis (even)", min=8, max=512),
-        "L": Param(REQUIRED, float, "the grid covers [-L, L)^d", min=0, min_open=True),
+        "L": Param(REQUIRED, float, "the grid covers [-L, L)^d (the light species' grid with "
+                   "scheme.kind = 'ap')", min=0, min_open=True),
+        "L_heavy": Param(0.0, float, "ap: the heavy grid's half width (0: eps L sqrt(T_H / T_L) "
+                         "from the initial temperatures)", min=0),
         "R": Param(0.0, float, "truncation of the relative speed (0: 4L / (3 + sqrt 2))", min=0),
         "M": Param(0, int, "directions of the sphere rule (0: default)", min=0),
         "n_rho": Param(0, int, "radial nodes of the general operator (0: N)", min=0),
     },
     "scheme": {
-        "kind": Param("full", str, "full: all four operators on one grid, RK4",
-                      choices=("full",)),
+        "kind": Param("full", str, "full: all four operators on one grid, RK4; ap: the "
+                      "asymptotic-preserving scheme for disparate masses (truncated cross "
+                      "operators, each species on its own grid)", choices=("full", "ap")),
     },
     "initial": INITIAL,
     "time": {
@@ -86,6 +90,17 @@ def names(p: dict) -> list:
     return given or (["gas"] if n == 1 else ["light", "heavy"])
 
 
+def heavy_half_width(p: dict, eps: float) -> float:
+    """The heavy grid of the AP scheme: eps L sqrt(T_H / T_L), unless velocity.L_heavy is set."""
+    if p["velocity"]["L_heavy"] > 0:
+        return p["velocity"]["L_heavy"]
+    L = p["velocity"]["L"]
+    if p["initial"]["kind"] == "bkw":
+        return eps * L
+    T = species_values(p, "temperature")
+    return eps * L * max(1.0, (T[1] / T[0]) ** 0.5)
+
+
 def _checks(p):
     problems = []
     n = len(masses(p))
@@ -106,6 +121,11 @@ def _checks(p):
         if p["velocity"]["d"] == 3 and p["initial"]["t0"] < 5.4977:
             problems.append(f"initial.t0 = {p['initial']['t0']}: the 3-D BKW solution is a "
                             "density only from 6 ln 2.5 = 5.498")
+    if p["scheme"]["kind"] == "ap":
+        m = masses(p)
+        if n != 2 or m[1] < 4 * m[0]:
+            problems.append(f"scheme.kind = 'ap': needs two species, the light first, with "
+                            f"m_H >= 4 m_L (got species.masses = {p['species']['masses']})")
     N = p["velocity"]["N"]
     if N % 2:
         problems.append(f"velocity.N = {N}: expected an even number")

@@ -10,8 +10,9 @@ import numpy as np
 
 from ...io import STEP_DIM, Var
 from .exact import bkw
+from .ap import DisparateMixture
 from .mixture import Mixture
-from .schema import masses, names, species_values
+from .schema import heavy_half_width, masses, names, species_values
 from .velocity import VelocityGrid
 
 AXES = ("vx", "vy", "vz")
@@ -24,7 +25,6 @@ class Simulation:
     def __init__(self, params: dict):
         self.params = p = params
         v, c = p["velocity"], p["collision"]
-        self.grid = VelocityGrid(v["d"], v["N"], v["L"])
         self.masses, self.names = masses(p), names(p)
         S = len(self.masses)
         self_rates = species_values(p, "self_rates", "collision")
@@ -33,7 +33,17 @@ class Simulation:
             rates[0, 1] = rates[1, 0] = c["cross_rate"]
         quad = {"R": v["R"] or None, "M": v["M"] or None, "n_rho": v["n_rho"] or None,
                 "M_carleman": v["M"] or None}
-        self.mixture = Mixture(self.grid, self.masses, c["gamma"], rates, c["method"], **quad)
+        if p["scheme"]["kind"] == "ap":
+            eps = float(np.sqrt(self.masses[0] / self.masses[1]))
+            self.mixture = DisparateMixture(
+                v["d"], v["N"], v["L"], eps, c["gamma"], (rates[0, 0], rates[1, 1], rates[0, 1]),
+                m_L=self.masses[0], L_heavy=heavy_half_width(p, eps), method=c["method"], **quad)
+            self.grids = self.mixture.grids
+        else:
+            grid = VelocityGrid(v["d"], v["N"], v["L"])
+            self.mixture = Mixture(grid, self.masses, c["gamma"], rates, c["method"], **quad)
+            self.grids = (grid,) * S
+        self.grid = self.grids[0]
         self.dt = p["time"]["dt"]
         self.per_snapshot = int(round(p["output"]["every"] / self.dt))
         self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
@@ -51,10 +61,10 @@ class Simulation:
                            {"long_name": "species"}),
                "component": (("component",), np.arange(self.grid.d),
                              {"long_name": "velocity component"})}
-        for name in self.names:
+        for name, grid in zip(self.names, self.grids):
             for dim in self._vdims(name):
-                out[dim] = ((dim,), self.grid.axis, {"units": "1", "long_name":
-                                                     f"velocity grid of {name}"})
+                out[dim] = ((dim,), grid.axis, {"units": "1", "long_name":
+                                                f"velocity grid of {name}"})
         return out
 
     def variables(self) -> dict[str, Var]:
@@ -91,13 +101,13 @@ class Simulation:
 
     # ---- the run -----------------------------------------------------------------------------
     def initial(self) -> list:
-        p, g = self.params["initial"], self.grid
+        p = self.params["initial"]
         if p["kind"] == "bkw":
-            return [bkw(g, self.t0)[0]]
+            return [bkw(self.grid, self.t0)[0]]
         n, T = species_values(self.params, "density"), species_values(self.params, "temperature")
         a = species_values(self.params, "drift")
         out = []
-        for ns, Ts, As, m in zip(n, T, a, self.masses):
+        for ns, Ts, As, m, g in zip(n, T, a, self.masses, self.grids):
             u = np.zeros(g.d)
             u[0] = As
             if p["kind"] == "maxwellians":
@@ -107,15 +117,14 @@ class Simulation:
         return out
 
     def _record(self, fs, t) -> dict:
-        g = self.grid
-        mom = [g.moments(f, m) for f, m in zip(fs, self.masses)]
-        H = np.array([g.entropy(f) for f in fs])
+        mom = [g.moments(f, m) for f, m, g in zip(fs, self.masses, self.grids)]
+        H = np.array([g.entropy(f) for f, g in zip(fs, self.grids)])
         row = {"density": np.array([m[0] for m in mom]),
                "velocity": np.array([m[1] for m in mom]),
                "temperature": np.array([m[2] for m in mom]),
                "H": H, "H_mixture": H.sum(), "min_f": min(float(f.min()) for f in fs)}
         if "error_bkw" in self._vars:
-            row["error_bkw"] = float(np.abs(fs[0] - bkw(g, t)[0]).max())
+            row["error_bkw"] = float(np.abs(fs[0] - bkw(self.grid, t)[0]).max())
         return row
 
     def _snapshot(self, fs, rows, times) -> dict:

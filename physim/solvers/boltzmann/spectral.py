@@ -246,3 +246,8 @@ class CarlemanOperator:
     def __call__(self, f, _=None):
         gain, loss = self.gain_loss(f)
         return gain - loss
+
+    def loss_frequency(self, f) -> np.ndarray:
+        """nu(v): the loss term is nu f (the implicit part of penalised schemes)."""
+        return sfft.ifftn(sfft.fftn(f, workers=self.workers) * self._loss,
+                          workers=self.workers).real

@@ -88,7 +88,7 @@ class VelocityGrid:
         return np.array(rows) * self.dv
 
 
-def project_conservative(Q: list, C: list, share: list, target=None) -> list:
+def project_conservative(Q: list, C: list, share: list, target=None, weights=None) -> list:
     """Least-squares correction of operators so that chosen moments take exact values.
 
     Q : per-species arrays (the collision terms); C : per-species matrices whose rows are
@@ -96,6 +96,10 @@ def project_conservative(Q: list, C: list, share: list, target=None) -> list:
     the joint constraint (e.g. mass per species, summed momentum and energy). The
     correction minimises sum_s |dQ_s|^2 subject to sum_s A_s (Q_s + dQ_s) = target
     (default 0), where A_s places C_s's rows by ``share``: dQ = A^T (A A^T)^-1 (target - A Q).
+    ``weights`` (per-species arrays W_s >= 0) minimise sum_s |dQ_s|^2 / W_s instead, so
+    dQ_s = W_s A_s^T lambda: with W_s = f_s / h_s^d the correction is f_s times a collision
+    invariant (the L2(1/f) metric), which does not depend on how the species' grids are
+    scaled.
     """
     rows = 1 + max(max(s) for s in share)
     A = [np.zeros((rows, c.shape[1])) for c in C]
@@ -105,6 +109,8 @@ def project_conservative(Q: list, C: list, share: list, target=None) -> list:
     flat = [q.reshape(-1) for q in Q]
     resid = (np.zeros(rows) if target is None else np.asarray(target, float)) \
         - sum(a @ q for a, q in zip(A, flat))
-    G = sum(a @ a.T for a in A)
+    W = [np.ones(q.size) if weights is None else np.asarray(w, float).reshape(-1)
+         for q, w in zip(flat, weights or [None] * len(flat))]
+    G = sum((a * w) @ a.T for a, w in zip(A, W))
     lam = np.linalg.solve(G, resid)
-    return [(q + a.T @ lam).reshape(qs.shape) for q, a, qs in zip(flat, A, Q)]
+    return [(q + w * (a.T @ lam)).reshape(qs.shape) for q, a, w, qs in zip(flat, A, W, Q)]
