@@ -5,12 +5,13 @@ scaled to their own thermal speed (the heavy grid is eps times narrower). One st
 length dt is a Lie splitting of the three time scales of Degond & Lucquin-Desreux:
 
 1. light, fastest: the Lorentz part of Q_LH solved exactly (relaxation to isotropy about
-   u_H), then Q_LL with the BGK penalisation of Filbet & Jin,
-   f <- f + dt / (1 + dt beta) Q(f), beta = sup_v nu(v) (stable for any dt: as dt -> inf it
-   is a relaxation step of size 1/beta towards the Maxwellian);
+   u_H), then Q_LL with a BGK penalisation (Filbet & Jin) at the rate nu(v), the loss
+   frequency: f <- f + dt / (1 + dt nu) Q(f), stable for any dt (as dt -> inf, f + Q/nu =
+   Q+(f)/nu, a positive relaxation step towards the Maxwellian);
 2. heavy: Q_HH, penalised the same way;
-3. slow exchange (O(eps^2) in physical time): the light energy-exchange operator E and the
-   heavy Fokker-Planck operator, explicit.
+3. slow exchange (O(eps^2) in physical time), applied before the self-collisions of each
+   species: the light energy-exchange operator E by backward Euler on its radial form, the
+   heavy Fokker-Planck operator explicitly (sub-cycled when dt exceeds its stable step).
 
 The increments are then projected so that each species' mass and the total momentum and
 energy are conserved to round-off. Nothing in the step depends on eps beyond the
@@ -51,14 +52,26 @@ class DisparateMixture:
 
     def _self(self, s, f):
         """Q_ss(f), projected to conserve species s's mass, momentum and energy on its own."""
-        op = self.Q_LL if s == 0 else self.Q_HH
-        return project_conservative([op(f)], [self._C[s]], [list(range(self._C[s].shape[0]))])[0]
+        return self._conserve(s, (self.Q_LL if s == 0 else self.Q_HH)(f))
+
+    def _conserve(self, s, q, f=None):
+        C = self._C[s]
+        w = None if f is None else [np.maximum(f, 0) / self.grids[s].dv]
+        return project_conservative([q], [C], [list(range(C.shape[0]))], weights=w)[0]
 
     def _penalised(self, s, f, dt):
-        """f + dt / (1 + dt beta) Q_ss(f), beta = sup of the loss frequency."""
+        """f + dt / (1 + dt beta(v)) Q_ss(f), a BGK penalisation at the rate
+        beta(v) = max(nu(v), nu at the peak of f), nu the loss frequency.
+
+        A single rate sup nu (set by the grid's corners for hard spheres) would slow the
+        bulk's relaxation by nu_bulk / sup nu per step; beta(v) relaxes every speed at its
+        own rate, and as dt -> inf the step is f + Q(f) / beta. The velocity-dependent
+        factor breaks the exact conservation of Q, so the increment is projected back (in
+        the L2(1/f) metric)."""
         op = self.Q_LL if s == 0 else self.Q_HH
-        beta = float(np.max(op.loss_frequency(f)))
-        return f + dt / (1 + dt * beta) * self._self(s, f)
+        nu = op.loss_frequency(f)
+        beta = np.maximum(nu, nu.flat[np.argmax(f)])
+        return f + self._conserve(s, dt / (1 + dt * beta) * self._self(s, f), f)
 
     def step(self, fs, dt: float):
         f_L, f_H = fs
@@ -67,16 +80,22 @@ class DisparateMixture:
         p0 = self._momentum(0, f_L)
         new_L = self.light.lorentz_step(f_L, n_H, u_H, dt)
         lost = p0 - self._momentum(0, new_L)  # what the heavy species must receive
+        # the slow exchange before the self-collisions, so that each step ends on their
+        # relaxation: the light's implicitly (radial, tridiagonal: the hard-sphere rate
+        # grows with |c|), the heavy's explicitly, sub-cycled where one step of dt would
+        # be unstable
+        new_L = self.light.exchange_step(new_L, n_H, u_H, T_H, dt)
         new_L = self._penalised(0, new_L, dt)
-        new_L = new_L + dt * self.light.exchange(new_L, n_H, u_H, T_H)
         n_L, u_L, T_L = gL.moments(new_L, self.m_L)
-        new_H = self._penalised(1, f_H, dt)
         beta = self.heavy.beta(gL, new_L, u_L)
         # the heavy drift centre that hands over exactly the momentum the light lost: the
         # explicit drift towards u_L would overshoot it when dt is longer than the light's
         # momentum relaxation (the Lorentz step is solved exactly)
         centre = u_H + lost / (dt * self.m_L * beta * n_H)
-        new_H = new_H + dt * self.heavy(new_H, beta, centre, T_L)
+        new_H = f_H
+        for h in _substeps(dt, self.heavy.stable_step(beta, T_L, centre)):
+            new_H = new_H + h * self.heavy(new_H, beta, centre, T_L)
+        new_H = self._penalised(1, new_H, dt)
         dL, dH = project_conservative([new_L - f_L, new_H - f_H], self._C, self._share,
                                       weights=[np.maximum(new_L, 0) / gL.dv,
                                                np.maximum(new_H, 0) / gH.dv])
@@ -96,3 +115,9 @@ class DisparateMixture:
             + self.light.exchange(f_L, n_H, u_H, T_H)
         qH = self._self(1, f_H) + self.heavy(f_H, self.heavy.beta(gL, f_L, u_L), u_L, T_L)
         return [qL, qH]
+
+
+def _substeps(dt, stable):
+    """Equal sub-steps of dt, each no longer than ``stable``."""
+    n = max(1, int(np.ceil(dt / stable)))
+    return [dt / n] * n

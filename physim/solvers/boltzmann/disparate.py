@@ -31,12 +31,12 @@ from .velocity import VelocityGrid, project_conservative
 class SphericalMean:
     """fbar(v) = mean of f over the sphere of radius |v - u| about u, on one grid."""
 
-    def __init__(self, grid: VelocityGrid, n_r: int | None = None):
+    def __init__(self, grid: VelocityGrid, n_r: int | None = None, radii=None):
         self.grid = g = grid
         self.n_r = 2 * g.N if n_r is None else int(n_r)
         # spheres of radius > L reach the periodic images of f: fbar is set to 0 there
         # (f must be negligible beyond L from u anyway, for the grid to hold it)
-        self.r = np.linspace(0.0, g.L, self.n_r)
+        self.r = np.linspace(0.0, g.L, self.n_r) if radii is None else np.asarray(radii)
         k = g.kmod().reshape(-1)
         self._G = _shell(g.d, np.outer(self.r, k)) / SPHERE[g.d]
         self._k = g.wavenumbers()
@@ -50,8 +50,16 @@ class SphericalMean:
         return (self._G @ c.reshape(-1)).real
 
     def __call__(self, f, u):
-        fr = self.radial(f, u)
-        spline = CubicSpline(self.r, fr, bc_type=((1, 0.0), "not-a-knot"))
+        return self.to_grid(self.radial(f, u), u)
+
+    def to_grid(self, profile, u):
+        """A radial profile on ``self.r`` (even in r) at the grid points, 0 beyond r[-1]."""
+        r, y = self.r, profile
+        if r[0] > 0:  # cell centres: mirror one point so the spline is even about 0
+            r, y = np.r_[-r[0], r], np.r_[y[0], y]
+            spline = CubicSpline(r, y, bc_type="not-a-knot")
+        else:
+            spline = CubicSpline(r, y, bc_type=((1, 0.0), "not-a-knot"))
         rad = np.sqrt(sum((va - ua) ** 2 for va, ua in zip(self._v, u)))
         return np.where(rad <= self.r[-1], spline(np.minimum(rad, self.r[-1])), 0.0)
 
@@ -100,13 +108,61 @@ class LightOnHeavy:
         return project_conservative([df], [C], [[0, 1]],
                                     weights=[np.maximum(f, 0) / g.dv])[0]
 
+    def _exchange_matrix(self, n_H, T_H):
+        """(cell volumes V, tridiagonal K as banded rows) with V df/dt = K f the radial form
+        E = (m_L/m_H) n_H r^{1-d} d/dr [r^{d-1} Phi (r f + theta f')], theta = T_H / m_L.
+
+        Finite volumes on the cells of ``self.cells``; the face flux is written
+        theta M (f/M)' with M = exp(-r^2 / 2 theta) and M at the face the geometric mean of
+        its neighbours (Scharfetter-Gummel / Chang-Cooper fitting), so the discrete Maxwellian
+        at T_H is an exact steady state, and no flux leaves r = 0 or r = R: mass is exact.
+        """
+        d, edges = self.grid.d, self._edges
+        theta = T_H / self.m_L
+        S = SPHERE[d]
+        V = S / d * (edges[1:] ** d - edges[:-1] ** d)
+        rf = edges[1:-1]  # interior faces
+        dr = np.diff(self.cells)
+        w = self.m_L / self.m_H * n_H * self.rate * rf ** self.gamma * S * rf ** (d - 1) \
+            * theta / dr
+        a = np.exp((self.cells[1:] ** 2 - self.cells[:-1] ** 2) / (4 * theta))
+        # flux into cell j from face j+1/2: w (f_{j+1} a - f_j / a)
+        K = np.zeros((3, len(V)))
+        K[1, :-1] -= w / a      # diagonal, cell j loses f_j / a through its outer face
+        K[0, 1:] += w * a       # super-diagonal: gains f_{j+1} a
+        K[1, 1:] -= w * a       # cell j+1 loses f_{j+1} a through its inner face
+        K[2, :-1] += w / a      # sub-diagonal: gains f_j / a
+        return V, K
+
+    def _radial_setup(self):
+        if getattr(self, "_cells", None) is None:
+            g = self.grid
+            J = 4 * g.N
+            self._edges = np.linspace(0.0, g.L, J + 1)
+            self.cells = 0.5 * (self._edges[1:] + self._edges[:-1])
+            self._cells = SphericalMean(g, radii=self.cells)
+
     def exchange(self, f, n_H, u_H, T_H):
-        """E(f_L) = (m_L/m_H) n_H div[Phi(|c|) (c fbar + (T_H/m_L) grad fbar)]."""
-        fbar = self.mean(f, u_H)
-        c = np.stack([va - ua for va, ua in zip(self._v, u_H)])
-        phi = self.rate * self._speed(u_H) ** self.gamma
-        flux = phi * (c * fbar + T_H / self.m_L * _grad(self.grid, fbar))
-        return self.m_L / self.m_H * n_H * _div_flux(self.grid, flux)
+        """E(f_L) at the grid points (the radial operator, interpolated)."""
+        self._radial_setup()
+        fr = self._cells.radial(f, u_H)
+        V, K = self._exchange_matrix(n_H, T_H)
+        Kf = K[1] * fr
+        Kf[:-1] += K[0, 1:] * fr[1:]
+        Kf[1:] += K[2, :-1] * fr[:-1]
+        return self._cells.to_grid(Kf / V, u_H)
+
+    def exchange_step(self, f, n_H, u_H, T_H, dt):
+        """f plus the backward-Euler increment of its isotropic part under E over dt
+        (unconditionally stable: the hard-sphere rate grows with |c|)."""
+        from scipy.linalg import solve_banded
+        self._radial_setup()
+        fr = self._cells.radial(f, u_H)
+        V, K = self._exchange_matrix(n_H, T_H)
+        A = -dt * K
+        A[1] += V
+        new = solve_banded((1, 1), A, V * fr)
+        return f + self._cells.to_grid(new - fr, u_H)
 
 
 class HeavyOnLight:
@@ -123,6 +179,14 @@ class HeavyOnLight:
         d = light_grid.d
         return float(self.rate * (1 + self.gamma / d) * (f_L * c ** self.gamma).sum()
                      * light_grid.dv)
+
+    def stable_step(self, beta, T_L, u) -> float:
+        """A safe explicit step: 1/2 over the largest diffusion and drift rates of the grid."""
+        g = self.grid
+        coef = self.m_L / self.m_H * beta
+        k = np.pi / g.h
+        v_max = np.sqrt(g.d) * g.L + float(np.linalg.norm(u))
+        return 0.5 / (g.d * coef * T_L / self.m_H * k ** 2 + coef * v_max * k + coef * g.d)
 
     def __call__(self, F, beta, u_L, T_L):
         V = np.stack([va - ua for va, ua in zip(self._v, u_L)])

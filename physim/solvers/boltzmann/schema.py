@@ -14,6 +14,7 @@ INITIAL = Variants("kind", {
                          min_open=True),
         "drift": Param(REQUIRED, "float|floats", "half separation of the two beams along v_x "
                        "(velocity units)", min=0),
+        "offset": Param(0.0, "float|floats", "mean velocity of each species along v_x"),
         "temperature": Param(REQUIRED, "float|floats", "temperature of each beam", min=0,
                              min_open=True),
     },
@@ -62,10 +63,15 @@ SECTIONS = {
     "time": {
         "dt": Param(REQUIRED, float, "time step", min=0, min_open=True),
         "end": Param(REQUIRED, float, "end time (from the start time)", min=0, min_open=True),
+        "growth": Param(1.0, float, "each step is this factor longer than the one before "
+                        "(> 1: resolve every stage of a multi-scale relaxation; needs "
+                        "output.steps)", min=1.0, max=2.0),
+        "dt_max": Param(0.0, float, "cap of the growing step (0: none)", min=0),
     },
     "output": {
-        "every": Param(REQUIRED, float, "time between snapshots of the distributions (moments "
+        "every": Param(1.0, float, "time between snapshots of the distributions (moments "
                        "and entropies are kept at every step)", min=0, min_open=True),
+        "steps": Param(0, int, "steps between snapshots (0: from output.every)", min=0),
         "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
                               min=0, min_open=True),
     },
@@ -110,7 +116,8 @@ def _checks(p):
         problems.append(f"species.names: {p['species']['names']!r}: expected {n} distinct "
                         "identifiers, one per mass")
     for sec, key in (("collision", "self_rates"),) + tuple(
-            ("initial", k) for k in ("density", "drift", "temperature") if k in p["initial"]):
+            ("initial", k) for k in ("density", "drift", "temperature", "offset")
+            if k in p["initial"]):
         v = p[sec][key]
         if isinstance(v, list) and len(v) != n:
             problems.append(f"{sec}.{key}: {len(v)} values for {n} species")
@@ -135,8 +142,15 @@ def _checks(p):
         if 2 * k * k != M:
             problems.append(f"velocity.M = {M}: in 3-D expected 2 n^2 directions (32, 72, 128...)")
     dt, every = p["time"]["dt"], p["output"]["every"]
-    if abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
+    if p["time"]["growth"] > 1 and not p["output"]["steps"]:
+        problems.append(f"time.growth = {p['time']['growth']}: growing steps need "
+                        "output.steps (snapshots every so many steps)")
+    elif not p["output"]["steps"] and abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
         problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")
+    if p["time"]["growth"] == 1 and abs(p["time"]["end"] / dt - round(p["time"]["end"] / dt)) \
+            > 1e-9 * p["time"]["end"] / dt:
+        problems.append(f"time.end: {p['time']['end']} must be a whole number of steps of "
+                        f"time.dt = {dt}")
     return problems
 
 

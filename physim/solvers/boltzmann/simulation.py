@@ -44,11 +44,10 @@ class Simulation:
             self.mixture = Mixture(grid, self.masses, c["gamma"], rates, c["method"], **quad)
             self.grids = (grid,) * S
         self.grid = self.grids[0]
-        self.dt = p["time"]["dt"]
-        self.per_snapshot = int(round(p["output"]["every"] / self.dt))
         self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
-        n = int(np.floor(p["time"]["end"] / p["output"]["every"] * (1 + 1e-12))) + 1
-        self.times = self.t0 + p["output"]["every"] * np.arange(n)
+        self.step_times, self.snap_steps = step_schedule(p, self.t0)
+        self.times = self.step_times[self.snap_steps]
+        self.dt = p["time"]["dt"]
         self.steps = 0
         self.min_f = np.inf
 
@@ -83,6 +82,10 @@ class Simulation:
             "H_mixture": Var((STEP_DIM,), np.float64,
                              {**per, "long_name": "H of the mixture, sum over species"}),
             "min_f": Var((STEP_DIM,), np.float64, {**per, "long_name": "smallest f value"}),
+            "anisotropy": Var((STEP_DIM, "species"), np.float64,
+                              {**per, "long_name": "(T_x - T_perp) / T"}),
+            "deviation": Var((STEP_DIM, "species"), np.float64,
+                             {**per, "long_name": "max |f - M[f]| / max M[f]"}),
         })
         if self.params["initial"]["kind"] == "bkw":
             out["error_bkw"] = Var((STEP_DIM,), np.float64,
@@ -106,14 +109,15 @@ class Simulation:
             return [bkw(self.grid, self.t0)[0]]
         n, T = species_values(self.params, "density"), species_values(self.params, "temperature")
         a = species_values(self.params, "drift")
+        off = species_values(self.params, "offset") if p["kind"] == "bimodal" else [0.0] * len(n)
         out = []
-        for ns, Ts, As, m, g in zip(n, T, a, self.masses, self.grids):
-            u = np.zeros(g.d)
-            u[0] = As
+        for ns, Ts, As, Os, m, g in zip(n, T, a, off, self.masses, self.grids):
+            u, c = np.zeros(g.d), np.zeros(g.d)
+            u[0], c[0] = As, Os
             if p["kind"] == "maxwellians":
                 out.append(g.maxwellian(ns, u, Ts, m))
             else:
-                out.append(0.5 * (g.maxwellian(ns, u, Ts, m) + g.maxwellian(ns, -u, Ts, m)))
+                out.append(0.5 * (g.maxwellian(ns, c + u, Ts, m) + g.maxwellian(ns, c - u, Ts, m)))
         return out
 
     def _record(self, fs, t) -> dict:
@@ -122,7 +126,11 @@ class Simulation:
         row = {"density": np.array([m[0] for m in mom]),
                "velocity": np.array([m[1] for m in mom]),
                "temperature": np.array([m[2] for m in mom]),
-               "H": H, "H_mixture": H.sum(), "min_f": min(float(f.min()) for f in fs)}
+               "H": H, "H_mixture": H.sum(), "min_f": min(float(f.min()) for f in fs),
+               "anisotropy": np.array([anisotropy(g, f, mo[1]) for g, f, mo in
+                                       zip(self.grids, fs, mom)]),
+               "deviation": np.array([_deviation(g, f, mo, m) for g, f, mo, m in
+                                      zip(self.grids, fs, mom, self.masses)])}
         if "error_bkw" in self._vars:
             row["error_bkw"] = float(np.abs(fs[0] - bkw(self.grid, t)[0]).max())
         return row
@@ -147,13 +155,14 @@ class Simulation:
             self.steps = int(checkpoint["step"])
         for k in range(start, len(self.times)):
             rows, times = [], []
-            for j in range(1, self.per_snapshot + 1):
+            for j in range(self.snap_steps[k - 1] + 1, self.snap_steps[k] + 1):
+                t = self.step_times[j]
+                self.dt = t - self.step_times[j - 1]
                 fs = self.mixture.step(fs, self.dt)
                 self.steps += 1
-                t = self.times[k - 1] + j * self.dt
                 if not all(np.isfinite(f).all() for f in fs):
                     raise IntegrationError(f"non-finite distribution at t = {t:g} "
-                                           f"(time.dt = {self.dt} too large?)")
+                                           f"(step {self.dt:g} too large?)")
                 rows.append(self._record(fs, t))
                 times.append(t)
             self.min_f = min(self.min_f, min(r["min_f"] for r in rows))
@@ -168,4 +177,43 @@ class Simulation:
         return {"steps": self.steps}
 
     def progress_info(self) -> dict:
-        return {"t": self.times[0] + self.steps * self.dt, "h": self.dt, "steps": self.steps}
+        return {"t": self.step_times[self.steps], "h": self.dt, "steps": self.steps}
+
+
+def step_schedule(p: dict, t0: float):
+    """(end times of every step, with t0 first; the step indices of the snapshots).
+
+    Steps are time.dt, or with time.growth > 1 grow geometrically (capped at time.dt_max)
+    so that each stage of a multi-scale relaxation gets about 1/(growth - 1) steps per
+    e-fold of time; the last step is cut to land on the end.
+    """
+    t, out = p["time"], p["output"]
+    end = t0 + t["end"]
+    if t["growth"] == 1.0:
+        n = int(round(t["end"] / t["dt"]))
+        times = t0 + t["dt"] * np.arange(n + 1)
+    else:
+        times, dt = [t0], t["dt"]
+        while times[-1] < end * (1 - 1e-12):
+            times.append(min(times[-1] + dt, end))
+            dt = dt * t["growth"] if t["dt_max"] == 0 else min(dt * t["growth"], t["dt_max"])
+        times = np.array(times)
+    n = len(times) - 1
+    every = out["steps"] or int(round(out["every"] / t["dt"]))
+    snaps = list(range(0, n + 1, every))
+    if snaps[-1] != n:
+        snaps.append(n)
+    return times, np.array(snaps)
+
+
+def anisotropy(grid, f, u) -> float:
+    """(T_x - T_perp) / T: 0 for an isotropic distribution (independent of the mass)."""
+    v = grid.mesh()
+    second = np.array([((va - ua) ** 2 * f).sum() for va, ua in zip(v, u)])
+    return float((second[0] - second[1:].mean()) / second.mean())
+
+
+def _deviation(grid, f, moments, m) -> float:
+    """max |f - M[f]| / max M[f]: the distance from the species' own Maxwellian."""
+    M = grid.maxwellian(*moments, m)
+    return float(np.abs(f - M).max() / M.max())
