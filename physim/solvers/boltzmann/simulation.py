@@ -49,7 +49,6 @@ class Simulation:
         self.times = self.step_times[self.snap_steps]
         self.dt = p["time"]["dt"]
         self.steps = 0
-        self.min_f = np.inf
 
     # ---- layout ----------------------------------------------------------------------------
     def _vdims(self, name):
@@ -165,7 +164,6 @@ class Simulation:
                                            f"(step {self.dt:g} too large?)")
                 rows.append(self._record(fs, t))
                 times.append(t)
-            self.min_f = min(self.min_f, min(r["min_f"] for r in rows))
             yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
 
     def _cp(self, fs) -> dict:

@@ -120,8 +120,6 @@ class CollisionOperator:
         # the loss kernel |S| B 1_{|q|<=R}, Fourier transformed with the same radial rule
         self._loss_hat = SPHERE[d] * sum(wp * _shell(d, rp * rk)
                                          for rp, wp in zip(self.rho, self.rho_w))
-        # per-axis phases exp(i k_a s) for every (radius, direction) node, built on demand
-        self._phase_cache = None
 
     def _phases(self, shift):
         """exp(i k . s) on the full spectrum for shifts s of shape (n, d): (n, N, ..., N)."""
