@@ -7,31 +7,21 @@ M N^d log2 N (which should stay flat), and the time of one plain N^d complex FFT
 (the floor) for scale. One process; scipy.fft on all cores.
 """
 import argparse
-import time
 
 import numpy as np
 import scipy.fft as sfft
 
 from physim.solvers.boltzmann.spectral import CarlemanOperator, CollisionOperator
 from physim.solvers.boltzmann.velocity import VelocityGrid
-
-
-def best(fn, repeat=3):
-    fn()
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
+from timing import best
 
 
 def row(label, op, g, nodes):
     f = 0.5 * (g.maxwellian(1, np.r_[1.0, np.zeros(g.d - 1)], 0.7)
                + g.maxwellian(1, np.r_[-1.0, np.zeros(g.d - 1)], 0.7))
-    sec = best(lambda: op(f))
+    sec = best(lambda: op(f), warmup=True)
     x = np.random.default_rng(0).standard_normal(g.shape) + 0j
-    fft = best(lambda: sfft.ifftn(x))
+    fft = best(lambda: sfft.ifftn(x), warmup=True)
     scale = nodes * g.N ** g.d * np.log2(g.N)
     print(f"| {label} | {g.d} | {g.N} | {nodes} | {sec:.4f} | {sec / scale * 1e9:.2f} | "
           f"{sec / fft:.0f} |")

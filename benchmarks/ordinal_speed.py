@@ -14,21 +14,12 @@ Best of several repetitions; ratios are of the timings taken in this run.
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
 
 import numpy as np
 
 from physim.analysis import ordinal
-
-
-def best(fn, reps):
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
+from timing import best
 
 
 def main():
