@@ -34,3 +34,37 @@ def bkw(grid, t: float):
     h = 1e-30
     fc = _bkw(v2, t + 1j * h, grid.d)
     return fc.real, fc.imag / h
+
+
+def krook_wu(grid, t: float, mass_ratio: float):
+    """The Krook-Wu (1977) exact solution of a 3-D Maxwell-molecule binary mixture.
+
+    Masses 1 and r, densities 1 and 1, self-collision rates 1 and cross rate 1/2
+    (B_11 = B_22 = 1/4pi, B_12 = 1/8pi). With mu = 4r/(1+r)^2, lambda_ii = 1, lambda_ij = 1/2,
+    p_1 = lambda_22 - lambda_21 mu (3 - 2 mu), p_2 = lambda_11 - lambda_12 mu (3 - 2 mu),
+    A = [lambda_11 + lambda_21 mu (3 - 2 mu p_2/p_1)] / 6, B = [lambda_11 p_1 + lambda_21 mu (3 - 2 mu) p_2] / 3,
+    Rr = A / (A e^{At} - B), R_i = p_i Rr, K = 2 / (2 + 2 (p_1 + p_2) Rr):
+
+        f_i = (m_i / 2 pi K)^{3/2} exp(-m_i |v|^2 / 2K) (1 - 3 R_i + m_i R_i |v|^2 / K).
+
+    Returns [(f_1, df_1/dt), (f_2, df_2/dt)] (derivatives by a complex step).
+    """
+    if grid.d != 3:
+        raise ValueError("the Krook-Wu solution is for 3-D velocities")
+    r = float(mass_ratio)
+    mu = 4 * r / (1 + r) ** 2
+    l_self, l_cross = 1.0, 0.5
+    p = (l_self - l_cross * mu * (3 - 2 * mu), l_self - l_cross * mu * (3 - 2 * mu))
+    A = (l_self + l_cross * mu * (3 - 2 * mu * p[1] / p[0])) / 6
+    B = (l_self * p[0] + l_cross * mu * (3 - 2 * mu) * p[1]) / 3
+    v2 = (grid.mesh() ** 2).sum(0)
+    h = 1e-30
+    tc = t + 1j * h
+    Rr = A / (A * np.exp(A * tc) - B)
+    K = 2 / (2 + 2 * (p[0] + p[1]) * Rr)
+    out = []
+    for m, pi in zip((1.0, r), p):
+        R = pi * Rr
+        f = (m / (2 * np.pi * K)) ** 1.5 * np.exp(-m * v2 / (2 * K)) * (1 - 3 * R + m * R * v2 / K)
+        out.append((f.real, f.imag / h))
+    return out
