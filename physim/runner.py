@@ -117,12 +117,13 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     coords, variables = sim.coords(), sim.variables()
     if comm.size > 1:
         from . import vds
-        layouts = comm.allgather(vds.layout(coords, variables))
+        layouts = comm.allgather(vds.layout(coords, variables, attrs.get("time_attrs")))
         if comm.rank == 0:
             static = {n: v[1] for n, v in coords.items() if sim.split_dim not in v[0]}
+            file_attrs = {k: v for k, v in attrs.items() if k != "time_attrs"}
             vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
                              sim.split_dim, layouts=layouts, static=static,
-                             attrs={**attrs, **io.file_attrs("running")})
+                             attrs={**file_attrs, **io.file_attrs("running")})
     writer = io.Writer(path, coords=coords, variables=variables, attrs=attrs,
                        restart_vars=sim.restart_variables())
     _drive(sim, writer, sim.run(), params, progress, comm, out)

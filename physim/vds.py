@@ -21,6 +21,9 @@ import h5py
 import numpy as np
 from h5py import h5d, h5p, h5s, h5t
 
+from .io import STEP_DIM
+
+RECORD_DIMS = ("time", STEP_DIM)  # unlimited record axes: snapshots, and every step
 UNLIMITED = h5s.UNLIMITED
 _SKIP_ATTRS = {"DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME", "_Netcdf4Dimid",
                "_Netcdf4Coordinates", "_FillValue"}
@@ -88,8 +91,11 @@ def layout(coords: dict, variables: dict, time_attrs=None) -> dict:
         info[n] = (tuple(dims), values.dtype, dict(vattrs), values.shape)
     info["time"] = (("time",), np.dtype(np.float64),
                     dict(time_attrs or {"units": "1", "long_name": "time"}), (0,))
+    if any(var.dims[0] == STEP_DIM for var in variables.values()):
+        info[STEP_DIM] = ((STEP_DIM,), np.dtype(np.float64),
+                          {"units": "1", "long_name": "time of every step"}, (0,))
     for n, var in variables.items():
-        shape = tuple(0 if d == "time" else sizes[d] for d in var.dims)
+        shape = tuple(0 if d in RECORD_DIMS else sizes[d] for d in var.dims)
         info[n] = (tuple(var.dims), np.dtype(var.dtype), dict(var.attrs), shape)
     return info
 
@@ -100,8 +106,8 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
 
     ``rank_files`` are in rank order and each holds a contiguous block of
     ``dim``. Variables with ``dim`` are stitched; the others, and the global
-    attributes, come from the first file. Variables along ``time`` map without
-    limit. Paths are stored relative to the master's directory, so the master
+    attributes, come from the first file. Variables along a record axis (``time``,
+    or ``t_step`` for quantities kept at every step) map without limit. Paths are stored relative to the master's directory, so the master
     and its rank files can be moved together. The master is written to a
     temporary name and renamed, so a reader never sees half of it.
 
@@ -125,7 +131,7 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
     tmp = master.with_name(master.name + ".tmp")
     with h5py.File(tmp, "w") as out:
         for n, (dims, dtype, vattrs, shape0) in info.items():
-            timed = dims[0] == "time"
+            timed = dims[0] in RECORD_DIMS
             if dim in dims or timed:
                 axis = dims.index(dim) if dim in dims else 0
                 owners = range(len(rank_files)) if dim in dims else [0]
@@ -142,7 +148,11 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
                     gshape[0] = 0
                 _virtual(out, n, parts, gshape, axis, dtype, timed)
             elif static is not None:
-                out.create_dataset(n, data=np.asarray(static[n]))
+                values = np.asarray(static[n])
+                if values.dtype.kind in "OU":  # names (e.g. of species)
+                    out.create_dataset(n, data=values.astype(object), dtype=h5py.string_dtype())
+                else:
+                    out.create_dataset(n, data=values)
             else:
                 with h5py.File(rank_files[0], "r") as f0:
                     out.create_dataset(n, data=f0[n][...])
