@@ -20,8 +20,8 @@ from .decomposition import (Decomposition, block_counts, block_offsets, block_ow
 from .ensemble import allgather_members, local_members, member_rng
 from .fft import DistFFT, default_factors, mode_numbers
 from .pointwise import cmul, lincomb
-from .reduce import (DistributedNorm, abs_sq, index_partial_sums, ordered_sum, ordered_sum_sq,
-                     tree_sum)
+from .reduce import (DistributedNorm, abs_sq, index_partial_sums, ordered_sum, ordered_sum_rows,
+                     ordered_sum_sq, tree_sum)
 from .threadcomm import ThreadComm, run_ranks
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "allgather_members", "local_members", "member_rng",
     "DistFFT", "default_factors", "mode_numbers",
     "cmul", "lincomb",
-    "DistributedNorm", "abs_sq", "index_partial_sums", "ordered_sum", "ordered_sum_sq",
+    "DistributedNorm", "abs_sq", "index_partial_sums", "ordered_sum", "ordered_sum_rows",
+    "ordered_sum_sq",
     "tree_sum", "ThreadComm", "run_ranks",
 ]

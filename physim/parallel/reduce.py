@@ -133,6 +133,24 @@ def ordered_sum(comm, local_array, axis: int, global_n: int, offset: int):
     return tree_sum(full)[()]
 
 
+def ordered_sum_rows(comm, local_rows, global_n: int, offset: int) -> np.ndarray:
+    """Column sums of a table distributed by rows, bitwise independent of the rank count.
+
+    ``local_rows`` (local_n, k) holds rows ``offset … offset + local_n − 1`` of a
+    (global_n, k) table (e.g. per-cell quantities); every rank gets the k sums, added
+    in the same :func:`tree_sum` order over the global rows. Collective; one allgather
+    of the table.
+    """
+    rows = np.asarray(local_rows, dtype=np.float64)
+    rows = rows.reshape(rows.shape[0], -1)
+    gathered = comm.allgather((int(offset), rows))
+    _check_blocks([(off, r.shape[0]) for off, r in gathered], global_n)
+    full = np.zeros((global_n, rows.shape[1]))
+    for off, r in gathered:
+        full[off:off + r.shape[0]] = r
+    return tree_sum(full, axis=0)
+
+
 def ordered_sum_sq(comm, local_array, axis: int, global_n: int, offset: int) -> float:
     """Σ |x|² over a distributed array, bitwise independent of the rank count.
 
