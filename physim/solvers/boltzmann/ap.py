@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .disparate import HeavyOnLight, LightOnHeavy
-from .mixture import self_operator
+from .mixture import penalty_rate, self_operator
 from .velocity import VelocityGrid, project_conservative
 
 
@@ -61,16 +61,11 @@ class DisparateMixture:
 
     def _penalised(self, s, f, dt):
         """f + dt / (1 + dt beta(v)) Q_ss(f), a BGK penalisation at the rate
-        beta(v) = max(nu(v), nu at the peak of f), nu the loss frequency.
-
-        A single rate sup nu (set by the grid's corners for hard spheres) would slow the
-        bulk's relaxation by nu_bulk / sup nu per step; beta(v) relaxes every speed at its
-        own rate, and as dt -> inf the step is f + Q(f) / beta. The velocity-dependent
-        factor breaks the exact conservation of Q, so the increment is projected back (in
-        the L2(1/f) metric)."""
+        beta = ``penalty_rate`` of the loss frequency; as dt -> inf the step is
+        f + Q(f) / beta. The velocity-dependent factor breaks the exact conservation of
+        Q, so the increment is projected back (in the L2(1/f) metric)."""
         op = self.Q_LL if s == 0 else self.Q_HH
-        nu = op.loss_frequency(f)
-        beta = np.maximum(nu, nu.flat[np.argmax(f)])
+        beta = penalty_rate(op.loss_frequency(f), f)
         return f + self._conserve(s, dt / (1 + dt * beta) * self._self(s, f), f)
 
     def step(self, fs, dt: float):
