@@ -91,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     ep.add_argument("--score", metavar="NPZ",
                     help="estimate with a saved neural score (e.g. trained at another N)")
 
-    bz = asub.add_parser("boltzmann", help="relaxation of a Boltzmann (mixture) run: moments, "
-                         "H-theorem, epochal time scales")
+    bz = asub.add_parser("boltzmann", help="a Boltzmann (mixture) run: moments, conservation, "
+                         "H-theorem, epochal time scales, Euler limit of a shock tube")
     bz.add_argument("output")
     ep.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     return p
@@ -156,26 +156,13 @@ def cmd_regress(args) -> int:
 def cmd_analyse(args) -> int:
     if args.analysis == "boltzmann":
         from .io import open as open_output
-        from .solvers.boltzmann.epochal import epochal_timescales, format_timescales
+        from .solvers.boltzmann.report import report
         with open_output(args.output) as ds:
             ds = ds.load()
         if ds.attrs.get("solver") != "boltzmann":
             raise SystemExit(f"{args.output}: not a boltzmann run (solver = "
                              f"{ds.attrs.get('solver')!r})")
-        t = ds.t_step.values
-        print(f"{len(t)} steps, t = {t[0]:.4g} .. {t[-1]:.4g}; species "
-              f"{', '.join(map(str, ds.species.values))}")
-        for s, name in enumerate(ds.species.values):
-            print(f"  {name}: T {ds.temperature.values[0, s]:.6g} -> "
-                  f"{ds.temperature.values[-1, s]:.6g}, n drift "
-                  f"{abs(ds.density.values[-1, s] - ds.density.values[0, s]):.2g}")
-        dH = np.diff(ds.H_mixture.values)
-        print(f"H-theorem: largest increase of H per step {max(dH.max(), 0.0):.3g} "
-              f"(H {ds.H_mixture.values[0]:.6g} -> {ds.H_mixture.values[-1]:.6g})")
-        if "error_bkw" in ds:
-            print(f"BKW: max |f - f_exact| = {float(ds.error_bkw.max()):.3g}")
-        if ds.sizes["species"] == 2:
-            print(format_timescales(epochal_timescales(ds)))
+        print(report(ds))
         return 0
     if args.analysis == "epr":
         from .analysis.epr import entropy_production

@@ -28,6 +28,9 @@ RUNS = {
                                        "initial.width=[1.5, 1.2, 1.0]"]),
     "ensemble": ("nlse/mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
                                       "output.every=1.0"]),
+    "boltzmann_1d": ("boltzmann/wave_1d.toml", ["space.cells=10", "time.end=0.05",
+                                                "output.every=0.025",
+                                                "space.boundary='specular'"]),
     "active_replicas": ("active/mips.toml", ["ensemble.replicas=5", "system.N=200",
                                              "model.v0=0.5", "model.gamma=0.5", "time.dt=0.01",
                                              "time.end=2.0", "output.every=1.0"]),
@@ -62,6 +65,11 @@ def test_case_runs_and_master_opens(outdir, name):
     with xr.open_dataset(out, engine="h5netcdf") as ds:  # the master, with no options
         assert ds.attrs["status"] == "completed"
         assert int(ds.attrs["mpi_ranks"]) == comm.size
+        if name == "boltzmann_1d":
+            assert ds.sizes["x"] == 10 and ds.sizes["t_step"] == 11
+            assert np.isfinite(ds.f_gas.values).all() and np.isfinite(ds.density.values).all()
+            np.testing.assert_allclose(ds.x.values, (np.arange(10) + 0.5) / 10)
+            return
         if name == "active_replicas":
             assert ds.sizes["replica"] == 5 and np.isfinite(ds.position.values).all()
             np.testing.assert_array_equal(ds.replica.values, np.arange(5))

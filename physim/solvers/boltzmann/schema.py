@@ -1,5 +1,8 @@
-"""Case schema of the Boltzmann solver (spatially homogeneous gas or binary mixture)."""
+"""Case schema of the Boltzmann solver (gas or binary mixture, homogeneous or 1-D in x)."""
 from ...cases import REQUIRED, Param, Schema, Variants
+from .transport import BOUNDARIES, LIMITERS
+
+_PER = "float|floats"
 
 INITIAL = Variants("kind", {
     "maxwellians": {
@@ -22,9 +25,36 @@ INITIAL = Variants("kind", {
         "t0": Param(6.5, float, "start on the BKW solution at this time (3-D needs t0 >= "
                     "6 ln 2.5 = 5.498)", min=0),
     },
+    "riemann": {
+        "position": Param(0.5, float, "the discontinuity, as a fraction of space.length",
+                          min=0, max=1),
+        "density_left": Param(REQUIRED, _PER, "number density of each species left of it",
+                              min=0, min_open=True),
+        "density_right": Param(REQUIRED, _PER, "... right of it", min=0, min_open=True),
+        "temperature_left": Param(REQUIRED, _PER, "temperature of each species left of it",
+                                  min=0, min_open=True),
+        "temperature_right": Param(REQUIRED, _PER, "... right of it", min=0, min_open=True),
+        "drift_left": Param(0.0, _PER, "mean velocity u_x of each species left of it"),
+        "drift_right": Param(0.0, _PER, "... right of it"),
+    },
+    "wave": {
+        "density": Param(REQUIRED, _PER, "mean number density of each species", min=0,
+                         min_open=True),
+        "temperature": Param(REQUIRED, _PER, "mean temperature of each species", min=0,
+                             min_open=True),
+        "drift": Param(0.0, _PER, "mean velocity u_x of each species"),
+        "amplitude": Param(0.1, _PER, "relative density perturbation of each species",
+                           min=0, max=0.99),
+        "temperature_amplitude": Param(0.0, _PER, "relative temperature perturbation",
+                                       min=0, max=0.99),
+        "mode": Param(1, int, "wave number: the perturbation is sin(2 pi mode x / length)",
+                      min=1),
+    },
 }, doc="maxwellians: one Maxwellian per species; bimodal: two beams at +-drift per species "
        "(anisotropic, far from equilibrium); bkw: the exact BKW solution (one species, "
-       "Maxwell molecules, rate 1)")
+       "Maxwell molecules, rate 1); the homogeneous kinds fill every cell alike. riemann: "
+       "two Maxwellian states either side of a point (a shock tube); wave: Maxwellians with "
+       "a sinusoidal density (and temperature) perturbation (space.cells > 0 for both)")
 
 SECTIONS = {
     "species": {
@@ -55,9 +85,20 @@ SECTIONS = {
         "n_rho": Param(0, int, "radial nodes of the general operator (0: N)", min=0),
     },
     "scheme": {
-        "kind": Param("full", str, "full: all four operators on one grid, RK4; ap: the "
-                      "asymptotic-preserving scheme for disparate masses (truncated cross "
-                      "operators, each species on its own grid)", choices=("full", "ap")),
+        "kind": Param("full", str, "full: all four operators on one grid, RK4; penalised: "
+                      "the same operators, one BGK-penalised step (stable for any dt times "
+                      "the collision rate: fluid limits); ap: the asymptotic-preserving "
+                      "scheme for disparate masses (truncated cross operators, each species "
+                      "on its own grid)", choices=("full", "penalised", "ap")),
+    },
+    "space": {
+        "cells": Param(0, int, "finite-volume cells in x (0: spatially homogeneous); the "
+                       "cells are split over the MPI ranks", min=0),
+        "length": Param(1.0, float, "the domain is [0, length)", min=0, min_open=True),
+        "boundary": Param("periodic", str, "periodic; specular (reflecting walls); outflow "
+                          "(zero gradient, waves leave)", choices=BOUNDARIES),
+        "limiter": Param("vanleer", str, "slope limiter of the transport (upwind: first order)",
+                         choices=tuple(LIMITERS)),
     },
     "initial": INITIAL,
     "time": {
@@ -96,6 +137,16 @@ def names(p: dict) -> list:
     return given or (["gas"] if n == 1 else ["light", "heavy"])
 
 
+def initial_temperatures(p: dict) -> list:
+    """The hottest initial temperature of each species (the grids must hold it)."""
+    keys = [k for k in ("temperature", "temperature_left", "temperature_right")
+            if k in p["initial"]]
+    T = [max(col) for col in zip(*(species_values(p, k) for k in keys))]
+    if "temperature_amplitude" in p["initial"]:
+        T = [t * (1 + a) for t, a in zip(T, species_values(p, "temperature_amplitude"))]
+    return T
+
+
 def heavy_half_width(p: dict, eps: float) -> float:
     """The heavy grid of the AP scheme: eps L sqrt(T_H / T_L), unless velocity.L_heavy is set."""
     if p["velocity"]["L_heavy"] > 0:
@@ -103,7 +154,7 @@ def heavy_half_width(p: dict, eps: float) -> float:
     L = p["velocity"]["L"]
     if p["initial"]["kind"] == "bkw":
         return eps * L
-    T = species_values(p, "temperature")
+    T = initial_temperatures(p)
     return eps * L * max(1.0, (T[1] / T[0]) ** 0.5)
 
 
@@ -116,8 +167,8 @@ def _checks(p):
         problems.append(f"species.names: {p['species']['names']!r}: expected {n} distinct "
                         "identifiers, one per mass")
     for sec, key in (("collision", "self_rates"),) + tuple(
-            ("initial", k) for k in ("density", "drift", "temperature", "offset")
-            if k in p["initial"]):
+            ("initial", k) for k, par in INITIAL.options[p["initial"]["kind"]].items()
+            if par.type == _PER):
         v = p[sec][key]
         if isinstance(v, list) and len(v) != n:
             problems.append(f"{sec}.{key}: {len(v)} values for {n} species")
@@ -141,6 +192,7 @@ def _checks(p):
         k = round((M / 2) ** 0.5)
         if 2 * k * k != M:
             problems.append(f"velocity.M = {M}: in 3-D expected 2 n^2 directions (32, 72, 128...)")
+    problems += _space_checks(p)
     dt, every = p["time"]["dt"], p["output"]["every"]
     if p["time"]["growth"] > 1 and not p["output"]["steps"]:
         problems.append(f"time.growth = {p['time']['growth']}: growing steps need "
@@ -151,6 +203,26 @@ def _checks(p):
             > 1e-9 * p["time"]["end"] / dt:
         problems.append(f"time.end: {p['time']['end']} must be a whole number of steps of "
                         f"time.dt = {dt}")
+    return problems
+
+
+def _space_checks(p):
+    cells, kind = p["space"]["cells"], p["initial"]["kind"]
+    if not cells:
+        if kind in ("riemann", "wave"):
+            return [f"initial.kind = {kind!r}: needs space.cells > 0 (a 1-D run in x)"]
+        return []
+    problems = []
+    if cells < 4:
+        problems.append(f"space.cells = {cells}: expected 0 (homogeneous) or at least 4")
+    # the light grid is the widest: the transport's Courant number is dt max|v_x| / dx
+    limit = p["space"]["length"] / cells / p["velocity"]["L"]
+    t = p["time"]
+    longest = t["dt"] if t["growth"] == 1 else (t["dt_max"] or float("inf"))
+    if longest > limit * (1 + 1e-12):
+        key = "time.dt" if t["growth"] == 1 else "time.dt_max"
+        problems.append(f"{key} = {longest:g}: the transport needs dt <= dx / max|v_x| = "
+                        f"{limit:.6g} (dx = space.length / space.cells, max|v_x| = velocity.L)")
     return problems
 
 

@@ -18,31 +18,72 @@ from .velocity import VelocityGrid
 AXES = ("vx", "vy", "vz")
 
 
+class LayoutError(ValueError):
+    """The case cannot be spread over the ranks it was launched on."""
+
+
 class Simulation:
+    """The frame's entry point: a homogeneous run, or a 1-D run in x split over ranks."""
+    solver = "boltzmann"
+    distributed = True
+
+    def __new__(cls, params: dict, comm=None):
+        if params["space"]["cells"]:
+            from .spatial import SpatialSimulation
+            return SpatialSimulation(params, comm)
+        if comm is not None and comm.size > 1:
+            raise LayoutError(f"a spatially homogeneous run is not split over ranks (launched "
+                              f"on {comm.size}); run it on one rank, or set space.cells")
+        return HomogeneousSimulation(params)
+
+
+def collision_model(p: dict):
+    """(the homogeneous stepper: ``Mixture`` or ``DisparateMixture``, the species' grids)."""
+    v, c = p["velocity"], p["collision"]
+    m = masses(p)
+    rates = np.diag(species_values(p, "self_rates", "collision"))
+    if len(m) == 2:
+        rates[0, 1] = rates[1, 0] = c["cross_rate"]
+    quad = {"R": v["R"] or None, "M": v["M"] or None, "n_rho": v["n_rho"] or None,
+            "M_carleman": v["M"] or None}
+    if p["scheme"]["kind"] == "ap":
+        eps = float(np.sqrt(m[0] / m[1]))
+        model = DisparateMixture(
+            v["d"], v["N"], v["L"], eps, c["gamma"], (rates[0, 0], rates[1, 1], rates[0, 1]),
+            m_L=m[0], L_heavy=heavy_half_width(p, eps), method=c["method"], **quad)
+        return model, model.grids
+    grid = VelocityGrid(v["d"], v["N"], v["L"])
+    stepping = "penalised" if p["scheme"]["kind"] == "penalised" else "rk4"
+    return Mixture(grid, m, c["gamma"], rates, c["method"], stepping, **quad), (grid,) * len(m)
+
+
+def homogeneous_initial(p: dict, grids, t0: float = 0.0) -> list:
+    """The distributions of the homogeneous initial kinds (one array per species)."""
+    init, m = p["initial"], masses(p)
+    if init["kind"] == "bkw":
+        return [bkw(grids[0], t0)[0]]
+    n, T = species_values(p, "density"), species_values(p, "temperature")
+    a = species_values(p, "drift")
+    off = species_values(p, "offset") if init["kind"] == "bimodal" else [0.0] * len(n)
+    out = []
+    for ns, Ts, As, Os, ms, g in zip(n, T, a, off, m, grids):
+        u, c = np.zeros(g.d), np.zeros(g.d)
+        u[0], c[0] = As, Os
+        if init["kind"] == "bimodal":
+            out.append(0.5 * (g.maxwellian(ns, c + u, Ts, ms) + g.maxwellian(ns, c - u, Ts, ms)))
+        else:
+            out.append(g.maxwellian(ns, u, Ts, ms))
+    return out
+
+
+class HomogeneousSimulation:
     solver = "boltzmann"
     distributed = False
 
     def __init__(self, params: dict):
         self.params = p = params
-        v, c = p["velocity"], p["collision"]
         self.masses, self.names = masses(p), names(p)
-        S = len(self.masses)
-        self_rates = species_values(p, "self_rates", "collision")
-        rates = np.diag(self_rates)
-        if S == 2:
-            rates[0, 1] = rates[1, 0] = c["cross_rate"]
-        quad = {"R": v["R"] or None, "M": v["M"] or None, "n_rho": v["n_rho"] or None,
-                "M_carleman": v["M"] or None}
-        if p["scheme"]["kind"] == "ap":
-            eps = float(np.sqrt(self.masses[0] / self.masses[1]))
-            self.mixture = DisparateMixture(
-                v["d"], v["N"], v["L"], eps, c["gamma"], (rates[0, 0], rates[1, 1], rates[0, 1]),
-                m_L=self.masses[0], L_heavy=heavy_half_width(p, eps), method=c["method"], **quad)
-            self.grids = self.mixture.grids
-        else:
-            grid = VelocityGrid(v["d"], v["N"], v["L"])
-            self.mixture = Mixture(grid, self.masses, c["gamma"], rates, c["method"], **quad)
-            self.grids = (grid,) * S
+        self.mixture, self.grids = collision_model(p)
         self.grid = self.grids[0]
         self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
         self.step_times, self.snap_steps = step_schedule(p, self.t0)
@@ -95,7 +136,7 @@ class Simulation:
         return {f"f_{n}": Var(self._vdims(n), np.float64, {}) for n in self.names}
 
     def attrs(self) -> dict:
-        return {"masses": np.array(self.masses), "species_names": ",".join(self.names),
+        return {"mpi_ranks": 1, "masses": np.array(self.masses), "species_names": ",".join(self.names),
                 "dim": self.grid.d,
                 "convention": ("df_i/dt = sum_j Q_ij(f_i, f_j); B_ij = rate_ij / |S| "
                                "|v - v_*|^gamma; k_B = 1; H = int f ln f"),
@@ -103,21 +144,7 @@ class Simulation:
 
     # ---- the run -----------------------------------------------------------------------------
     def initial(self) -> list:
-        p = self.params["initial"]
-        if p["kind"] == "bkw":
-            return [bkw(self.grid, self.t0)[0]]
-        n, T = species_values(self.params, "density"), species_values(self.params, "temperature")
-        a = species_values(self.params, "drift")
-        off = species_values(self.params, "offset") if p["kind"] == "bimodal" else [0.0] * len(n)
-        out = []
-        for ns, Ts, As, Os, m, g in zip(n, T, a, off, self.masses, self.grids):
-            u, c = np.zeros(g.d), np.zeros(g.d)
-            u[0], c[0] = As, Os
-            if p["kind"] == "maxwellians":
-                out.append(g.maxwellian(ns, u, Ts, m))
-            else:
-                out.append(0.5 * (g.maxwellian(ns, c + u, Ts, m) + g.maxwellian(ns, c - u, Ts, m)))
-        return out
+        return homogeneous_initial(self.params, self.grids, self.t0)
 
     def _record(self, fs, t) -> dict:
         mom = [g.moments(f, m) for f, m, g in zip(fs, self.masses, self.grids)]
