@@ -78,8 +78,8 @@ SECTIONS = {
         "N": Param(32, int, "grid points per velocity axis (even)", min=8, max=512),
         "L": Param(REQUIRED, float, "the grid covers [-L, L)^d (the light species' grid with "
                    "scheme.kind = 'ap')", min=0, min_open=True),
-        "L_heavy": Param(0.0, float, "ap: the heavy grid's half width (0: eps L sqrt(T_H / T_L) "
-                         "from the initial temperatures)", min=0),
+        "L_heavy": Param(0.0, float, "ap: the heavy grid's half width (0: 8 sqrt(T_H / m_H) "
+                         "beyond the heavy's fastest initial mean velocity)", min=0),
         "R": Param(0.0, float, "truncation of the relative speed (0: 4L / (3 + sqrt 2))", min=0),
         "M": Param(0, int, "directions of the sphere rule (0: default)", min=0),
         "n_rho": Param(0, int, "radial nodes of the general operator (0: N)", min=0),
@@ -147,15 +147,36 @@ def initial_temperatures(p: dict) -> list:
     return T
 
 
+HEAVY_THERMAL_SPEEDS = 8.0
+
+
+def initial_speeds(p: dict) -> list:
+    """The largest |mean velocity| of each species' initial state, beams included."""
+    init = p["initial"]
+    keys = [k for k in ("drift", "offset", "drift_left", "drift_right") if k in init]
+    per_key = [[abs(v) for v in species_values(p, k)] for k in keys]
+    if init["kind"] == "bimodal":  # beams at offset +- drift
+        return [a + b for a, b in zip(*per_key)]
+    return [max(col) for col in zip(*per_key)] if per_key else [0.0] * len(masses(p))
+
+
 def heavy_half_width(p: dict, eps: float) -> float:
-    """The heavy grid of the AP scheme: eps L sqrt(T_H / T_L), unless velocity.L_heavy is set."""
+    """The heavy grid of the AP scheme: eight heavy thermal speeds sqrt(T_H / m_H) beyond
+    its fastest initial mean velocity, unless velocity.L_heavy is set.
+
+    Why eight: the heavy Fokker-Planck operator takes spectral derivatives, which need
+    about two grid points per thermal speed at N = 24 (a grid as wide, in thermal
+    speeds, as the light one left the discrete equilibrium at T_L - T_H = -2.3e-3, and H
+    rose at the end of the runs; eight gives -5.7e-4 and no rise), while the support of
+    f_H must stay inside the box for the spectral Q_HH.
+    """
     if p["velocity"]["L_heavy"] > 0:
         return p["velocity"]["L_heavy"]
-    L = p["velocity"]["L"]
     if p["initial"]["kind"] == "bkw":
-        return eps * L
-    T = initial_temperatures(p)
-    return eps * L * max(1.0, (T[1] / T[0]) ** 0.5)
+        return eps * p["velocity"]["L"]
+    m_H = masses(p)[1]
+    return HEAVY_THERMAL_SPEEDS * (initial_temperatures(p)[1] / m_H) ** 0.5 \
+        + initial_speeds(p)[1]
 
 
 def _checks(p):

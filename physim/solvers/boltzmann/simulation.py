@@ -210,7 +210,7 @@ def step_schedule(p: dict, t0: float):
 
     Steps are time.dt, or with time.growth > 1 grow geometrically (capped at time.dt_max)
     so that each stage of a multi-scale relaxation gets about 1/(growth - 1) steps per
-    e-fold of time; the last step is cut to land on the end.
+    e-fold of time; the capped steps are shortened alike to land on the end.
     """
     t, out = p["time"], p["output"]
     end = t0 + t["end"]
@@ -218,11 +218,22 @@ def step_schedule(p: dict, t0: float):
         n = int(round(t["end"] / t["dt"]))
         times = t0 + t["dt"] * np.arange(n + 1)
     else:
-        times, dt = [t0], t["dt"]
-        while times[-1] < end * (1 - 1e-12):
-            times.append(min(times[-1] + dt, end))
+        steps, dt = [], t["dt"]
+        while t0 + sum(steps) < end * (1 - 1e-12):
+            steps.append(dt)
             dt = dt * t["growth"] if t["dt_max"] == 0 else min(dt * t["growth"], t["dt_max"])
-        times = np.array(times)
+        # land on the end by shortening the capped steps alike (or, uncapped, the growing
+        # ones in proportion): a single short last step would jump the splitting's
+        # dt-dependent fixed point, and H with it
+        steps = np.array(steps)
+        over = t0 + steps.sum() - end
+        capped = np.isclose(steps, t["dt_max"]) if t["dt_max"] else np.ones(len(steps), bool)
+        if capped.sum() and steps[capped].sum() > 2 * over:
+            steps[capped] -= over * steps[capped] / steps[capped].sum()
+        else:
+            steps[-1] -= over
+        times = t0 + np.concatenate([[0.0], np.cumsum(steps)])
+        times[-1] = end
     n = len(times) - 1
     every = out["steps"] or int(round(out["every"] / t["dt"]))
     snaps = list(range(0, n + 1, every))
