@@ -187,3 +187,19 @@ def test_disparate_mixture_in_space_conserves(tmp_path, repo_root):
     assert np.abs(ds.momentum.values - ds.momentum.values[0]).max() < 1e-13
     T = ds.temperature.values
     assert np.isfinite(T).all() and ds.sizes["species"] == 2
+
+
+def test_standard_figures_and_report(tmp_path, repo_root):
+    """`physim plot` and `physim analyse boltzmann` on a run in x and a homogeneous one."""
+    from physim.cli import main
+    from physim.plotting import standard_figures
+    wave = physim.run(repo_root / "cases/boltzmann/wave_1d.toml", tmp_path / "w.h5",
+                      overrides=["space.cells=8", "time.end=0.05", "output.every=0.025"],
+                      progress="none")
+    bkw = physim.run(repo_root / "cases/boltzmann/bkw_2d.toml", tmp_path / "b.h5",
+                     overrides=["time.end=0.5", "output.every=0.25"], progress="none")
+    names = {p.name for p in standard_figures(physim.open(wave), tmp_path / "fw")}
+    assert names == {"distributions.png", "xt.png", "profiles.png", "totals.png"}
+    names = {p.name for p in standard_figures(physim.open(bkw), tmp_path / "fb")}
+    assert names == {"distributions.png", "relaxation.png"}
+    assert main(["analyse", "boltzmann", str(wave)]) == 0

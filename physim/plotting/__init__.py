@@ -10,7 +10,8 @@ from pathlib import Path
 
 # solver name -> module with standard_figures(ds, outdir, prefix="")
 SOLVERS: dict[str, str] = {"nlse": "physim.plotting.nlse", "peccary": "physim.plotting.ordinal",
-                           "active": "physim.plotting.active"}
+                           "active": "physim.plotting.active",
+                           "boltzmann": "physim.plotting.boltzmann"}
 
 
 def register(solver: str, module: str) -> None:

@@ -46,23 +46,29 @@ def report(ds) -> str:
     return "\n".join(lines)
 
 
-def euler_comparison(ds, p) -> str:
-    """L1 distances of n, u_x, p = n T at the last step from the exact Euler solution."""
+def euler_state(ds, p, x):
+    """(rho, u, p) of the exact Euler solution at the last step, positions x."""
     d, m = int(ds.attrs["dim"]), float(np.atleast_1d(ds.attrs["masses"])[0])
-    init, length = p["initial"], p["space"]["length"]
+    init = p["initial"]
 
     def state(side):
         n, T = float(_first(init[f"density_{side}"])), float(_first(init[f"temperature_{side}"]))
         return m * n, float(_first(init[f"drift_{side}"])), n * T
     t = float(ds.t_step.values[-1] - ds.t_step.values[0])
-    x = ds.x.values
-    rho, u, pr = euler_riemann(x, t, state("left"), state("right"), (d + 2) / d,
-                               init["position"] * length)
+    return euler_riemann(x, t, state("left"), state("right"), (d + 2) / d,
+                         init["position"] * p["space"]["length"])
+
+
+def euler_comparison(ds, p) -> str:
+    """L1 distances of n, u_x, p = n T at the last step from the exact Euler solution."""
+    d, m = int(ds.attrs["dim"]), float(np.atleast_1d(ds.attrs["masses"])[0])
+    rho, u, pr = euler_state(ds, p, ds.x.values)
     n = ds.density.values[-1, :, 0]
     ux = ds.velocity.values[-1, :, 0, 0]
     pn = n * ds.temperature.values[-1, :, 0]
     dx = float(ds.attrs["dx"])
     err = [np.abs(a - b).sum() * dx for a, b in ((m * n, rho), (ux, u), (pn, pr))]
+    t = float(ds.t_step.values[-1] - ds.t_step.values[0])
     return (f"Euler limit (gamma = {(d + 2) / d:.4g}) at t = {t:.4g}: L1 distance of rho "
             f"{err[0]:.3g}, u {err[1]:.3g}, p {err[2]:.3g}")
 
