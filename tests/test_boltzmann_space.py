@@ -203,3 +203,16 @@ def test_standard_figures_and_report(tmp_path, repo_root):
     names = {p.name for p in standard_figures(physim.open(bkw), tmp_path / "fb")}
     assert names == {"distributions.png", "relaxation.png"}
     assert main(["analyse", "boltzmann", str(wave)]) == 0
+
+
+def test_blow_up_stops_with_a_clear_message_and_keeps_the_output(tmp_path, repo_root):
+    """RK4 at rate 2000 with dt = 0.005 is unstable: the run stops naming the step and the
+    stable alternative, and the snapshots written so far stay readable."""
+    out = tmp_path / "blow.h5"
+    with pytest.raises(physim.runner.RunError, match="scheme.kind = 'penalised'"):
+        physim.run(repo_root / "cases/boltzmann/wave_1d.toml", out, progress="none",
+                   overrides=["collision.self_rates=2000.0", "space.cells=8",
+                              "time.end=0.1", "output.every=0.01"])
+    ds = physim.open(out)
+    assert ds.attrs["status"].startswith("failed") and ds.sizes["time"] >= 1
+    assert np.isfinite(ds.f_gas.values).all()

@@ -199,8 +199,10 @@ class SpatialSimulation:
                 bad = self.comm.allreduce_max(
                     0.0 if all(np.isfinite(f).all() for f in fs) else 1.0)
                 if bad:
+                    hint = ("; scheme.kind = 'penalised' is stable for any step"
+                            if self.params["scheme"]["kind"] == "full" else "")
                     raise IntegrationError(f"non-finite distribution at t = {t:g} (step "
-                                           f"{self.dt:g} too large for the collisions?)")
+                                           f"{self.dt:g} too large for the collisions{hint}?)")
                 rows.append(self._record(fs))
                 times.append(t)
             yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
