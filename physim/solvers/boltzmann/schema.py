@@ -95,8 +95,14 @@ SECTIONS = {
         "cells": Param(0, int, "finite-volume cells in x (0: spatially homogeneous); the "
                        "cells are split over the MPI ranks", min=0),
         "length": Param(1.0, float, "the domain is [0, length)", min=0, min_open=True),
-        "boundary": Param("periodic", str, "periodic; specular (reflecting walls); outflow "
-                          "(zero gradient, waves leave)", choices=BOUNDARIES),
+        "boundary": Param("periodic", str, "periodic; specular (reflecting walls); diffuse "
+                          "(walls re-emit what reaches them as a Maxwellian at the wall's "
+                          "temperature and velocity); outflow (zero gradient, waves leave)",
+                          choices=BOUNDARIES),
+        "wall_temperature": Param([1.0, 1.0], "floats", "diffuse: temperature of the left "
+                                  "and the right wall", min=0, min_open=True, length=2),
+        "wall_velocity": Param([0.0, 0.0], "floats", "diffuse: velocity u_y of the left and "
+                               "the right wall, along the wall (Couette flow)", length=2),
         "limiter": Param("vanleer", str, "slope limiter of the transport (upwind: first order)",
                          choices=tuple(LIMITERS)),
     },

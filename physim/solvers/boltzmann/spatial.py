@@ -43,14 +43,21 @@ class SpatialSimulation:
         self.mixture, self.grids = collision_model(p)
         self.collide = bool(getattr(self.mixture, "ops", True))  # a full model without rates
         self.d = self.grids[0].d
-        self.streams = [Streaming(comm, self.dx, g.axis, g.d, sp["boundary"], sp["limiter"])
-                        for g in self.grids]
+        self.streams = [Streaming(comm, self.dx, g.axis, g.d, sp["boundary"], sp["limiter"],
+                                  self._walls(g, m) if sp["boundary"] == "diffuse" else None)
+                        for g, m in zip(self.grids, self.masses)]
         self._C = [g.conserved_basis(m) for g, m in zip(self.grids, self.masses)]
         self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
         self.step_times, self.snap_steps = step_schedule(p, self.t0)
         self.times = self.step_times[self.snap_steps]
         self.dt = p["time"]["dt"]
         self.steps = 0
+
+    def _walls(self, grid, m):
+        """The left and right walls' Maxwellians (unit density) for particles of mass m."""
+        sp = self.params["space"]
+        return [grid.maxwellian(1.0, np.r_[0.0, u, [0.0] * (grid.d - 2)], T, m)
+                for T, u in zip(sp["wall_temperature"], sp["wall_velocity"])]
 
     # ---- layout ----------------------------------------------------------------------------
     def _vdims(self, name):
@@ -100,7 +107,8 @@ class SpatialSimulation:
         sp = self.params["space"]
         return {"masses": np.array(self.masses), "species_names": ",".join(self.names),
                 "dim": self.d, "cells": self.cells, "dx": self.dx, "length": self.length,
-                "boundary": sp["boundary"], "mpi_ranks": self.comm.size,
+                "boundary": sp["boundary"], "wall_temperature": np.array(sp["wall_temperature"]),
+                "wall_velocity": np.array(sp["wall_velocity"]), "mpi_ranks": self.comm.size,
                 "mpi_rank": self.comm.rank, "split_dim": self.split_dim,
                 "convention": ("df_i/dt + v_x df_i/dx = sum_j Q_ij(f_i, f_j); B_ij = rate_ij "
                                "/ |S| |v - v_*|^gamma; k_B = 1; H = int int f ln f dv dx"),

@@ -17,7 +17,7 @@ import numpy as np
 from ...parallel import halo_exchange
 
 GHOSTS = 2
-BOUNDARIES = ("periodic", "specular", "outflow")
+BOUNDARIES = ("periodic", "specular", "diffuse", "outflow")
 
 
 def _minmod(a, b):
@@ -66,12 +66,29 @@ def mirror_vx(f: np.ndarray, axis: int) -> np.ndarray:
     return np.roll(np.flip(f, axis=axis), 1, axis=axis)
 
 
-def fill_ghosts(comm, f_ext: np.ndarray, boundary: str) -> np.ndarray:
+def _diffuse(f_ext, wall, wall_cell, ghosts, vx, sign):
+    """Ghosts of a diffuse (Maxwell) wall: particles leaving the wall cell (sign * v_x < 0
+    is towards the wall) are re-emitted with the wall's Maxwellian, scaled so the net mass
+    flux through the wall is zero. Both ghosts hold the same values, so every limiter's
+    slope at the wall face is 0 and the fluxes there are exactly v_x f_wall_cell (leaving)
+    and v_x n_w M_wall (entering): the wall conserves mass to round-off."""
+    f = f_ext[wall_cell]
+    leaving = (sign * vx < 0)
+    entering = (sign * vx > 0)
+    n_w = -np.sum(vx * f * leaving) / np.sum(vx * wall * entering)
+    ghost = np.where(entering, n_w * wall, f)
+    for g in ghosts:
+        f_ext[g] = ghost
+
+
+def fill_ghosts(comm, f_ext: np.ndarray, boundary: str, walls=None, vx=None) -> np.ndarray:
     """Fill the two ghost cells per side of this rank's block (axis 0) in place.
 
     The ranks swap ghosts periodically; at the ends of the domain ``specular`` then
-    mirrors the wall cells with v_x reversed (axis 1 is v_x) and ``outflow`` copies the
-    wall cell (zero gradient: waves leave without reflection).
+    mirrors the wall cells with v_x reversed (axis 1 is v_x), ``diffuse`` re-emits what
+    reaches a wall with the wall's Maxwellian (``walls``: the left and right ones, on the
+    velocity grid; ``vx`` broadcastable to it), and ``outflow`` copies the wall cell (zero
+    gradient: waves leave without reflection).
     """
     halo_exchange(comm, f_ext, 0, GHOSTS)
     if boundary == "periodic":
@@ -82,6 +99,11 @@ def fill_ghosts(comm, f_ext: np.ndarray, boundary: str) -> np.ndarray:
             f_ext[1], f_ext[0] = mirror_vx(f_ext[2], 0), mirror_vx(f_ext[3], 0)
         if last:
             f_ext[-2], f_ext[-1] = mirror_vx(f_ext[-3], 0), mirror_vx(f_ext[-4], 0)
+    elif boundary == "diffuse":
+        if first:
+            _diffuse(f_ext, walls[0], 2, (0, 1), vx, +1.0)
+        if last:
+            _diffuse(f_ext, walls[1], -3, (-2, -1), vx, -1.0)
     elif boundary == "outflow":
         if first:
             f_ext[:2] = f_ext[2]
@@ -96,7 +118,10 @@ class Streaming:
     """Free streaming of one species' block (local cells, *velocity grid) over ranks."""
 
     def __init__(self, comm, dx: float, vx_axis: np.ndarray, d: int,
-                 boundary: str = "periodic", limiter: str = "vanleer"):
+                 boundary: str = "periodic", limiter: str = "vanleer", walls=None):
+        if boundary == "diffuse" and walls is None:
+            raise ValueError("boundary = 'diffuse' needs the walls' Maxwellians (walls=)")
+        self.walls = walls
         if boundary not in BOUNDARIES:
             raise ValueError(f"boundary = {boundary!r}: expected one of {BOUNDARIES}")
         if limiter not in LIMITERS:
@@ -120,5 +145,5 @@ class Streaming:
                              f"{self.max_step():g} (dx / max |v_x|)")
         ext = np.empty((f.shape[0] + 2 * GHOSTS,) + f.shape[1:])
         ext[GHOSTS:-GHOSTS] = f
-        fill_ghosts(self.comm, ext, self.boundary)
+        fill_ghosts(self.comm, ext, self.boundary, self.walls, self.vx)
         return stream(ext, nu, self.limiter)
