@@ -4,21 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-
-def _figure(ncols=1, width=5.5, height=5.0):
-    fig = Figure(figsize=(width * ncols, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+from .canvas import figure
 
 
 def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
     """Particles at one snapshot, coloured by ``colour`` (e.g. per-particle EPR) or by
     their local neighbour count (dense cluster vs gas)."""
     if ax is None:
-        fig, (ax,) = _figure()
+        fig, (ax,) = figure(1, 5.5, 5.0)
     x = ds.position.isel(time=time).values
     L = float(ds.attrs["L"])
     if colour is None:
@@ -37,7 +31,7 @@ def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
 
 def epr_map_figure(res):
     """EPR per unit area and number density on the estimator's grid, with the current."""
-    fig, (a1, a2) = _figure(2)
+    fig, (a1, a2) = figure(2, 5.5, 5.0)
     ext = [0, float(res.bx[-1] + res.bx[0]), 0, float(res.by[-1] + res.by[0])]
     im = a1.imshow(res.epr_density.T, origin="lower", extent=ext, cmap="magma")
     fig.colorbar(im, ax=a1, shrink=0.8, label="EPR per unit area")
@@ -69,7 +63,7 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
-    fig, (a1, a2) = _figure(2)
+    fig, (a1, a2) = figure(2, 5.5, 5.0)
     snapshot_figure(ds, 0, ax=a1)
     snapshot_figure(ds, -1, ax=a2)
     paths.append(outdir / f"{prefix}snapshots.png")
@@ -79,7 +73,7 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
         res = entropy_production(ds, skip=ds.sizes["time"] // 2)
         paths.append(outdir / f"{prefix}epr_map.png")
         epr_map_figure(res).savefig(paths[-1], dpi=110)
-        fig, (ax,) = _figure()
+        fig, (ax,) = figure(1, 5.5, 5.0)
         snapshot_figure(ds, -1, colour=res.epr_per_particle.values,
                         label="mean EPR per particle", ax=ax)
         paths.append(outdir / f"{prefix}epr_particles.png")
@@ -92,7 +86,7 @@ def epr_vs_phi_figure(phis, results):
 
     ``results``: one :func:`physim.analysis.epr.entropy_production` Dataset per phi.
     """
-    fig, (ax,) = _figure(1, 5.5, 4.0)
+    fig, (ax,) = figure(1, 5.5, 4.0)
     N = np.array([r.sizes["particle"] for r in results], dtype=float)
     fit = np.array([float(r.epr) for r in results]) / N
     fit_err = np.array([float(r.epr_error) for r in results]) / N

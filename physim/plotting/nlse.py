@@ -10,23 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import scipy.fft as sfft
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..analysis import entropies as _entropies
 from ..analysis import wigner as _wigner
+from .canvas import figure
 
 # Below this |Q(0)| (relative to the mass) a relative drift is meaningless: e.g.
 # the momentum of a standing soliton is zero up to round-off.
 _ZERO_REL = 1e-12
 _LOG_FLOOR = 1e-17
-
-
-def _figure(ncols=1, width=6.4, height=4.2):
-    fig = Figure(figsize=(width * ncols if ncols > 1 else width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
-    return fig, axes
 
 
 def _title(ds) -> str:
@@ -35,7 +28,7 @@ def _title(ds) -> str:
 
 def spacetime_figure(ds) -> Figure:
     """|ψ(x, t)|² as a pcolormesh over (x, t)."""
-    fig, (ax,) = _figure()
+    fig, (ax,) = figure(1, 6.4, 4.2)
     mesh = ax.pcolormesh(ds.x, ds.time, np.abs(ds.psi.transpose("time", "x").values) ** 2,
                          shading="nearest", cmap="viridis", rasterized=True)
     fig.colorbar(mesh, ax=ax, label=r"$|\psi|^2$")
@@ -54,7 +47,7 @@ def spectrum_figure(ds, decades: float = 16.0) -> Figure:
     top = np.nanmax(logp[np.isfinite(logp)]) if np.isfinite(logp).any() else 0.0
     # exactly empty modes (log10 0 = -inf) would draw as holes: clip to the colour floor
     logp = np.where(np.isfinite(logp), logp, top - decades)
-    fig, (ax,) = _figure()
+    fig, (ax,) = figure(1, 6.4, 4.2)
     mesh = ax.pcolormesh(k, ds.time, logp, shading="nearest", cmap="magma",
                          vmin=top - decades, vmax=top, rasterized=True)
     fig.colorbar(mesh, ax=ax, label=r"$\log_{10}|\hat\psi(k)|^2$")
@@ -64,7 +57,7 @@ def spectrum_figure(ds, decades: float = 16.0) -> Figure:
 
 def conservation_figure(ds, names=("mass", "momentum", "energy")) -> Figure:
     """|Q(t) − Q(0)|/|Q(0)| on a log scale; absolute drift when Q(0) ≈ 0."""
-    fig, (ax,) = _figure()
+    fig, (ax,) = figure(1, 6.4, 4.2)
     t = ds.time.values
     scale0 = abs(float(ds["mass"][0])) if "mass" in ds else 1.0
     for name in names:
@@ -86,7 +79,7 @@ def conservation_figure(ds, names=("mass", "momentum", "energy")) -> Figure:
 def entropies_figure(ds, ent=None) -> Figure:
     """Density and spectral Shannon / Rényi / Tsallis entropies (continuous, nats) vs t."""
     ent = _entropies(ds) if ent is None else ent
-    fig, axes = _figure(ncols=2, width=5.2, height=4.6)
+    fig, axes = figure(2, 5.2, 4.6)
     t = ds.time.values
     for ax, part in zip(axes, ("density", "spectral")):
         ax.plot(t, ent[f"{part}_shannon"], "k-", label="Shannon")
@@ -120,7 +113,7 @@ def wigner_figure(ds, times=None) -> Figure:
     marg = np.abs(w).sum(("time", "x")).values
     klo, khi = _support(marg, k)
     sel = (k >= klo) & (k <= khi)
-    fig, axes = _figure(ncols=len(w.time), width=5.0)
+    fig, axes = figure(len(w.time), 5.0, 4.2)
     for ax, snap in zip(axes, w.transpose("time", "k", "x").values):
         img = snap[sel]
         lim = np.abs(img).max() or 1.0

@@ -8,18 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..analysis import ordinal as o
+from .canvas import figure
 
 REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "tab:gray"}
-
-
-def _figure(width=6.4, height=4.8, ncols=1):
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
 
 
 def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", order=1.0,
@@ -31,7 +25,7 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
     and labelled with ``labels`` when given. Returns the axes.
     """
     if ax is None:
-        _, (ax,) = _figure()
+        _, (ax,) = figure(1, 6.4, 4.8)
     hmin, cmin, hmax, cmax = o.curves(n, kind, order)
     ax.plot(hmin, cmin, color="k", lw=1)
     ax.plot(hmax, cmax, color="k", lw=1)
@@ -76,7 +70,7 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
 def scan_figure(scan) -> Figure:
     """H and C against t_pat / t_nat from :func:`physim.analysis.ordinal.sampling_scan`,
     and the path the scan takes through the H-C plane."""
-    fig, (a1, a2, a3) = _figure(14, 4, ncols=3)
+    fig, (a1, a2, a3) = figure(3, 14 / 3, 4)
     r = scan["t_pat_ratio"].values
     for ax, name in ((a1, "H"), (a2, "C")):
         ax.plot(r, scan[name].values, "o-", ms=3)
@@ -100,7 +94,7 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
     var = ds.attrs.get("ordinal_variable", ds.attrs.get("analysis_variable", "x"))
     n = int(ds.attrs.get("ordinal_n", 5))
     paths = []
-    fig, (ax,) = _figure(8, 3)
+    fig, (ax,) = figure(1, 8, 3)
     t, x = ds["time"].values, ds[var].values
     m = min(len(t), 2000)
     ax.plot(t[:m], x[:m], lw=0.7)
@@ -110,7 +104,7 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
     paths.append(outdir / f"{prefix}series.png")
     fig.savefig(paths[-1], dpi=110)
     if "ordinal_H" in ds.attrs:
-        fig, (ax,) = _figure()
+        fig, (ax,) = figure(1, 6.4, 4.8)
         hc_plane([ds.attrs["ordinal_H"]], [ds.attrs["ordinal_C"]], n, ax=ax,
                  labels=[ds.attrs.get("title", var)])
         paths.append(outdir / f"{prefix}hc_plane.png")
