@@ -7,7 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 from . import __version__
 
 log = logging.getLogger("physim")
