@@ -142,7 +142,7 @@ def ordered_sum_rows(comm, local_rows, global_n: int, offset: int) -> np.ndarray
     of the table.
     """
     rows = np.asarray(local_rows, dtype=np.float64)
-    rows = rows.reshape(rows.shape[0], -1)
+    rows = rows.reshape(rows.shape[0], int(np.prod(rows.shape[1:])))  # also 0 rows
     gathered = comm.allgather((int(offset), rows))
     _check_blocks([(off, r.shape[0]) for off, r in gathered], global_n)
     full = np.zeros((global_n, rows.shape[1]))
