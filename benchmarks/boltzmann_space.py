@@ -46,7 +46,7 @@ def main():
             fs = sim.initial()
             dt = sim.dt
             comm.barrier()
-            step = best(lambda: sim.step([f.copy() for f in fs], dt), warmup=True)
+            step = best(lambda: sim.advance([f.copy() for f in fs], dt), warmup=True)
             stream = best(lambda: [s(s(f, 0.5 * dt), 0.5 * dt)
                                    for s, f in zip(sim.streams, fs)])
             step = comm.allreduce_max(step)

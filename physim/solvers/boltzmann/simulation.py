@@ -76,7 +76,85 @@ def homogeneous_initial(p: dict, grids, t0: float = 0.0) -> list:
     return out
 
 
-class HomogeneousSimulation:
+class Stepping:
+    """What the homogeneous and the spatial runs share: fixed or growing steps, the
+    per-step records gathered between snapshots, blow-up detection, checkpoints.
+
+    A subclass sets ``params``, ``names``, ``grids`` and calls ``_schedule``; it provides
+    ``initial()``, ``advance(fs, dt)``, ``_record(fs, t)`` and may override ``_finite``.
+    """
+
+    def _schedule(self):
+        p = self.params
+        self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
+        self.step_times, self.snap_steps = step_schedule(p, self.t0)
+        self.times = self.step_times[self.snap_steps]
+        self.dt = p["time"]["dt"]
+        self.steps = 0
+
+    def _vdims(self, name):
+        return tuple(f"{name}_{a}" for a in AXES[: self.grids[0].d])
+
+    def _velocity_coords(self) -> dict:
+        out = {"species": (("species",), np.array(self.names, dtype=object),
+                           {"long_name": "species"}),
+               "component": (("component",), np.arange(self.grids[0].d),
+                             {"long_name": "velocity component"})}
+        for name, grid in zip(self.names, self.grids):
+            for dim in self._vdims(name):
+                out[dim] = ((dim,), grid.axis, {"units": "1", "long_name":
+                                                f"velocity grid of {name}"})
+        return out
+
+    def _finite(self, fs) -> bool:
+        return all(np.isfinite(f).all() for f in fs)
+
+    def run(self, start: int = 0, checkpoint=None):
+        from ...integrate import IntegrationError
+        if checkpoint is None:
+            fs = self.initial()
+            rows, times = [self._record(fs, self.times[0])], [self.times[0]]
+            yield self.times[0], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
+            start = 1
+        else:
+            fs = [np.array(checkpoint[f"f_{n}"], float) for n in self.names]
+            self.steps = int(checkpoint["step"])
+        for k in range(start, len(self.times)):
+            rows, times = [], []
+            for j in range(self.snap_steps[k - 1] + 1, self.snap_steps[k] + 1):
+                t = self.step_times[j]
+                self.dt = t - self.step_times[j - 1]
+                fs = self.advance(fs, self.dt)
+                self.steps += 1
+                if not self._finite(fs):
+                    hint = ("; scheme.kind = 'penalised' is stable for any step"
+                            if self.params["scheme"]["kind"] == "full" else "")
+                    raise IntegrationError(f"non-finite distribution at t = {t:g} (step "
+                                           f"{self.dt:g} too large for the collisions{hint}?)")
+                rows.append(self._record(fs, t))
+                times.append(t)
+            yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
+
+    def _snapshot(self, fs, rows, times) -> dict:
+        data = {f"f_{n}": f for n, f in zip(self.names, fs)}
+        data[STEP_DIM] = np.array(times)
+        for key in rows[0]:
+            data[key] = np.array([r[key] for r in rows])
+        return data
+
+    def _cp(self, fs) -> dict:
+        out = {f"f_{n}": f for n, f in zip(self.names, fs)}
+        out["step"] = self.steps
+        return out
+
+    def _stats(self) -> dict:
+        return {"steps": self.steps}
+
+    def progress_info(self) -> dict:
+        return {"t": self.step_times[self.steps], "h": self.dt, "steps": self.steps}
+
+
+class HomogeneousSimulation(Stepping):
     solver = "boltzmann"
     distributed = False
 
@@ -85,26 +163,12 @@ class HomogeneousSimulation:
         self.masses, self.names = masses(p), names(p)
         self.mixture, self.grids = collision_model(p)
         self.grid = self.grids[0]
-        self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
-        self.step_times, self.snap_steps = step_schedule(p, self.t0)
-        self.times = self.step_times[self.snap_steps]
-        self.dt = p["time"]["dt"]
-        self.steps = 0
+        self.advance = self.mixture.step
+        self._schedule()
 
     # ---- layout ----------------------------------------------------------------------------
-    def _vdims(self, name):
-        return tuple(f"{name}_{a}" for a in AXES[: self.grid.d])
-
     def coords(self) -> dict:
-        out = {"species": (("species",), np.array(self.names, dtype=object),
-                           {"long_name": "species"}),
-               "component": (("component",), np.arange(self.grid.d),
-                             {"long_name": "velocity component"})}
-        for name, grid in zip(self.names, self.grids):
-            for dim in self._vdims(name):
-                out[dim] = ((dim,), grid.axis, {"units": "1", "long_name":
-                                                f"velocity grid of {name}"})
-        return out
+        return self._velocity_coords()
 
     def variables(self) -> dict[str, Var]:
         out = {f"f_{n}": Var(("time",) + self._vdims(n), np.float64,
@@ -136,8 +200,8 @@ class HomogeneousSimulation:
         return {f"f_{n}": Var(self._vdims(n), np.float64, {}) for n in self.names}
 
     def attrs(self) -> dict:
-        return {"mpi_ranks": 1, "masses": np.array(self.masses), "species_names": ",".join(self.names),
-                "dim": self.grid.d,
+        return {"mpi_ranks": 1, "masses": np.array(self.masses),
+                "species_names": ",".join(self.names), "dim": self.grid.d,
                 "convention": ("df_i/dt = sum_j Q_ij(f_i, f_j); B_ij = rate_ij / |S| "
                                "|v - v_*|^gamma; k_B = 1; H = int f ln f"),
                 "time_attrs": {"units": "1", "long_name": "time"}}
@@ -157,52 +221,9 @@ class HomogeneousSimulation:
                                        zip(self.grids, fs, mom)]),
                "deviation": np.array([_deviation(g, f, mo, m) for g, f, mo, m in
                                       zip(self.grids, fs, mom, self.masses)])}
-        if "error_bkw" in self._vars:
+        if self.params["initial"]["kind"] == "bkw":
             row["error_bkw"] = float(np.abs(fs[0] - bkw(self.grid, t)[0]).max())
         return row
-
-    def _snapshot(self, fs, rows, times) -> dict:
-        data = {f"f_{n}": f for n, f in zip(self.names, fs)}
-        data[STEP_DIM] = np.array(times)
-        for key in rows[0]:
-            data[key] = np.array([r[key] for r in rows])
-        return data
-
-    def run(self, start: int = 0, checkpoint=None):
-        from ...integrate import IntegrationError
-        self._vars = self.variables()
-        if checkpoint is None:
-            fs = self.initial()
-            rows, times = [self._record(fs, self.times[0])], [self.times[0]]
-            yield self.times[0], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
-            start = 1
-        else:
-            fs = [np.asarray(checkpoint[f"f_{n}"], float) for n in self.names]
-            self.steps = int(checkpoint["step"])
-        for k in range(start, len(self.times)):
-            rows, times = [], []
-            for j in range(self.snap_steps[k - 1] + 1, self.snap_steps[k] + 1):
-                t = self.step_times[j]
-                self.dt = t - self.step_times[j - 1]
-                fs = self.mixture.step(fs, self.dt)
-                self.steps += 1
-                if not all(np.isfinite(f).all() for f in fs):
-                    raise IntegrationError(f"non-finite distribution at t = {t:g} "
-                                           f"(step {self.dt:g} too large?)")
-                rows.append(self._record(fs, t))
-                times.append(t)
-            yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
-
-    def _cp(self, fs) -> dict:
-        out = {f"f_{n}": f for n, f in zip(self.names, fs)}
-        out["step"] = self.steps
-        return out
-
-    def _stats(self) -> dict:
-        return {"steps": self.steps}
-
-    def progress_info(self) -> dict:
-        return {"t": self.step_times[self.steps], "h": self.dt, "steps": self.steps}
 
 
 def step_schedule(p: dict, t0: float):

@@ -18,12 +18,11 @@ import numpy as np
 from ...io import STEP_DIM, Var
 from ...parallel import Decomposition, SerialComm, ordered_sum_rows
 from .schema import masses, names, species_values
-from .simulation import (AXES, LayoutError, collision_model, homogeneous_initial,
-                         step_schedule)
+from .simulation import LayoutError, Stepping, collision_model, homogeneous_initial
 from .transport import GHOSTS, Streaming
 
 
-class SpatialSimulation:
+class SpatialSimulation(Stepping):
     solver = "boltzmann"
     distributed = True
     split_dim = "x"
@@ -47,11 +46,7 @@ class SpatialSimulation:
                                   self._walls(g, m) if sp["boundary"] == "diffuse" else None)
                         for g, m in zip(self.grids, self.masses)]
         self._C = [g.conserved_basis(m) for g, m in zip(self.grids, self.masses)]
-        self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
-        self.step_times, self.snap_steps = step_schedule(p, self.t0)
-        self.times = self.step_times[self.snap_steps]
-        self.dt = p["time"]["dt"]
-        self.steps = 0
+        self._schedule()
 
     def _walls(self, grid, m):
         """The left and right walls' Maxwellians (unit density) for particles of mass m."""
@@ -60,20 +55,9 @@ class SpatialSimulation:
                 for T, u in zip(sp["wall_temperature"], sp["wall_velocity"])]
 
     # ---- layout ----------------------------------------------------------------------------
-    def _vdims(self, name):
-        return tuple(f"{name}_{a}" for a in AXES[: self.d])
-
     def coords(self) -> dict:
-        out = {"x": (("x",), self.x, {"units": "1", "long_name": "position (cell centre)"}),
-               "species": (("species",), np.array(self.names, dtype=object),
-                           {"long_name": "species"}),
-               "component": (("component",), np.arange(self.d),
-                             {"long_name": "velocity component"})}
-        for name, grid in zip(self.names, self.grids):
-            for dim in self._vdims(name):
-                out[dim] = ((dim,), grid.axis, {"units": "1", "long_name":
-                                                f"velocity grid of {name}"})
-        return out
+        return {"x": (("x",), self.x, {"units": "1", "long_name": "position (cell centre)"}),
+                **self._velocity_coords()}
 
     def variables(self) -> dict[str, Var]:
         out = {f"f_{n}": Var(("time", "x") + self._vdims(n), np.float64,
@@ -142,7 +126,7 @@ class SpatialSimulation:
         return out
 
     # ---- the step ----------------------------------------------------------------------------
-    def step(self, fs: list, dt: float) -> list:
+    def advance(self, fs: list, dt: float) -> list:
         """Strang splitting: stream dt/2, collide dt in every cell, stream dt/2."""
         fs = [stream(f, 0.5 * dt) for stream, f in zip(self.streams, fs)]
         if self.collide:
@@ -162,7 +146,11 @@ class SpatialSimulation:
         T = (2 * raw[:, 1 + d] - m * n * (u ** 2).sum(1)) / (d * n)
         return n, u, T, raw
 
-    def _record(self, fs) -> dict:
+    def _finite(self, fs) -> bool:
+        """Collective: a blow-up on any rank stops every rank at the same step."""
+        return not self.comm.allreduce_max(0.0 if super()._finite(fs) else 1.0)
+
+    def _record(self, fs, t=None) -> dict:
         cells = [self._cell_moments(s, f) for s, f in enumerate(fs)]
         H = np.stack([[g.entropy(fi) for fi in f] for g, f in zip(self.grids, fs)], 1)
         # one ordered reduction over x of every per-cell quantity: rank-count independent
@@ -178,50 +166,3 @@ class SpatialSimulation:
                 "mass": tot[:S], "momentum": tot[S:S + d], "energy": tot[S + d],
                 "H": tot[S + d + 1:], "H_mixture": tot[S + d + 1:].sum(),
                 "min_f": self.comm.allreduce_min(local_min)}
-
-    def _snapshot(self, fs, rows, times) -> dict:
-        data = {f"f_{n}": f for n, f in zip(self.names, fs)}
-        data[STEP_DIM] = np.array(times)
-        for key in rows[0]:
-            data[key] = np.array([r[key] for r in rows])
-        return data
-
-    # ---- the run -----------------------------------------------------------------------------
-    def run(self, start: int = 0, checkpoint=None):
-        from ...integrate import IntegrationError
-        if checkpoint is None:
-            fs = self.initial()
-            yield (self.times[0], self._snapshot(fs, [self._record(fs)], [self.times[0]]),
-                   self._cp(fs), self._stats())
-            start = 1
-        else:
-            fs = [np.array(checkpoint[f"f_{n}"], float) for n in self.names]
-            self.steps = int(checkpoint["step"])
-        for k in range(start, len(self.times)):
-            rows, times = [], []
-            for j in range(self.snap_steps[k - 1] + 1, self.snap_steps[k] + 1):
-                t = self.step_times[j]
-                self.dt = t - self.step_times[j - 1]
-                fs = self.step(fs, self.dt)
-                self.steps += 1
-                bad = self.comm.allreduce_max(
-                    0.0 if all(np.isfinite(f).all() for f in fs) else 1.0)
-                if bad:
-                    hint = ("; scheme.kind = 'penalised' is stable for any step"
-                            if self.params["scheme"]["kind"] == "full" else "")
-                    raise IntegrationError(f"non-finite distribution at t = {t:g} (step "
-                                           f"{self.dt:g} too large for the collisions{hint}?)")
-                rows.append(self._record(fs))
-                times.append(t)
-            yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
-
-    def _cp(self, fs) -> dict:
-        out = {f"f_{n}": f for n, f in zip(self.names, fs)}
-        out["step"] = self.steps
-        return out
-
-    def _stats(self) -> dict:
-        return {"steps": self.steps}
-
-    def progress_info(self) -> dict:
-        return {"t": self.step_times[self.steps], "h": self.dt, "steps": self.steps}
