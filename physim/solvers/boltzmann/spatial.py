@@ -1,9 +1,10 @@
 """The gas or mixture in one space dimension: ∂_t f_s + v_x ∂_x f_s = Σ_j Q_sj, x in [0, length).
 
-Strang splitting: half a step of free streaming (``transport.Streaming``), the collision
-step of the homogeneous solver in every cell (RK4 for ``scheme.kind = "full"``, the
-asymptotic-preserving step for ``"ap"``), another half step of streaming. Both halves are
-second order; the AP collision step is first order, so the ``ap`` scheme is too.
+Strang splitting: half a step of free streaming (``transport.Streaming``; periodic,
+specular, diffuse or outflow ends), the collision step of the homogeneous solver in every
+cell (RK4 for ``scheme.kind = "full"``, the BGK-penalised step for ``"penalised"``, the
+asymptotic-preserving step for ``"ap"``), another half step of streaming. With RK4 the
+splitting is second order; the penalised and AP collision steps are first order.
 
 How a run uses the MPI ranks: the cells are split in blocks over the ranks
 (``physim.parallel.Decomposition``); streaming swaps two ghost cells with the neighbours,
