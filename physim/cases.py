@@ -124,6 +124,15 @@ class Schema:
 
 TOP_LEVEL = {"solver", "title", "description"}
 
+# the [output] keys the frame reads, the same in every solver's schema
+FRAME_OUTPUT = {
+    "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
+                          min=0, min_open=True),
+    "checkpoint_interval": Param(60.0, float, "wall-clock seconds between checkpoints (a "
+                                 "signal or --walltime also writes one); what a SIGKILL can "
+                                 "cost in recomputation", min=0),
+}
+
 
 def parse_value(text: str):
     """A ``--set`` value as TOML (numbers, booleans, lists, quoted strings) or a bare string."""

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     r.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto",
                    help="progress bar on a TTY, log lines otherwise (default auto)")
+    r.add_argument("--walltime", metavar="[D-]HH:MM:SS",
+                   help="stop cleanly, with a checkpoint, before this much time has passed "
+                        "(exit status 75; continue with --restart)")
 
     i = sub.add_parser("info", help="print what an output file (or a solver's schema) holds")
     i.add_argument("target", help="output file, or a solver name with --schema")
@@ -98,8 +101,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from .runner import run
+    walltime = None
+    if args.walltime is not None:
+        from .stopping import parse_walltime
+        walltime = parse_walltime(args.walltime)
     out = run(args.case, args.output, overrides=args.overrides, restart=args.restart,
-              overwrite=args.overwrite, progress=args.progress)
+              overwrite=args.overwrite, progress=args.progress, walltime=walltime)
     from .parallel import get_comm
     if get_comm().rank == 0:
         print(out)
@@ -236,12 +243,15 @@ def _table(ds) -> str:
     return pd.DataFrame(cols).to_string(float_format=lambda v: f"{v:.10g}")
 
 
-def _end_ranks(code: int) -> int:
+EXIT_INTERRUPTED = 75
+
+
+def _end_ranks(code: int, abort: bool = True) -> int:
     """Under MPI with several ranks, an error on one rank would leave the others waiting
-    in a collective forever: abort the job (each rank's writer process still closes its
-    file, marked interrupted)."""
+    in a collective forever: abort the job (every rank's file stays readable: it is
+    written in place, see physim.writer)."""
     from .parallel import launched_under_mpi
-    if launched_under_mpi():
+    if abort and launched_under_mpi():
         from .parallel import get_comm
         comm = get_comm()
         if comm.size > 1:
@@ -260,9 +270,13 @@ def main(argv=None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
     from .cases import CaseError
-    from .runner import RunError
+    from .runner import RunError, RunInterrupted
     try:
         return COMMANDS[args.command](args)
+    except RunInterrupted as exc:
+        # a clean early stop: a job script requeues on 75 (EX_TEMPFAIL); Ctrl-C keeps 130
+        print(f"physim: {exc}", file=sys.stderr)
+        return _end_ranks(130 if exc.reason == "SIGINT" else EXIT_INTERRUPTED, abort=False)
     except CaseError as exc:
         print(f"physim: {exc}", file=sys.stderr)
         return _end_ranks(2)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time as _time
 from pathlib import Path
@@ -13,6 +14,8 @@ from threadpoolctl import threadpool_limits
 from . import cases, io
 from .integrate import IntegrationError
 from .solvers import SOLVERS, get_solver
+from .stopping import StopRequests, parse_walltime
+from .writer import OutputError, OutputFile, file_attrs, set_attrs
 
 log = logging.getLogger("physim")
 
@@ -84,12 +87,18 @@ class _Progress:
 
 
 def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
-        progress="auto") -> Path:
+        progress="auto", walltime=None) -> Path:
     """Run ``case`` (a TOML path, TOML text or dict) and return the output path.
 
-    ``restart=PATH`` continues the run stored in PATH from its last snapshot;
-    the case must then resolve to the same parameters (``time.end`` may grow).
+    ``restart=PATH`` continues the run stored in PATH from its newest checkpoint; the
+    case must then resolve to the same parameters (``time.end`` may grow).
+    ``walltime`` (seconds, or ``"HH:MM:SS"``) stops the run cleanly, with a checkpoint,
+    before that much time has passed since this call. A run stopped by a signal or by
+    ``walltime`` raises :class:`RunInterrupted` after closing its file.
     """
+    stop = StopRequests(None if walltime is None else
+                        (walltime if isinstance(walltime, (int, float)) else
+                         parse_walltime(walltime)))
     params, text = load(case, overrides)
     module = get_solver(params["solver"])
     from .parallel import get_comm  # imports mpi4py only under an MPI launcher
@@ -98,7 +107,7 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
         raise RunError(f"the {params['solver']} solver does not run on several MPI ranks yet; "
                        f"launched on {comm.size}: run it on one rank")
     if restart is not None:
-        return _restart(module, params, Path(restart), progress, comm)
+        return _restart(module, params, Path(restart), progress, comm, stop)
     out = Path(output) if output is not None else default_output(case)
     exists = comm.bcast(out.exists() if comm.rank == 0 else None)
     if exists and not overwrite:
@@ -112,22 +121,47 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
                 old.unlink()  # a new inode: a reader may still hold the old file open
     comm.barrier()
     attrs = {"solver": params["solver"], "title": params.get("title", ""), "case": text,
-             **io.params_attrs(params), **sim.attrs()}
+             **io.params_attrs(params), **sim.attrs(), **final_placeholders(sim)}
     path = part_path(out, comm)
+    path.parent.mkdir(parents=True, exist_ok=True)
     coords, variables = sim.coords(), sim.variables()
-    if comm.size > 1:
+    sizes = record_sizes(sim)
+    try:
+        f, problem = OutputFile.create(path, coords=coords, variables=variables, attrs=attrs,
+                                       sizes=sizes, restart_vars=sim.restart_variables()), None
+    except OutputError as exc:
+        f, problem = None, str(exc)
+    problems = [p for p in comm.allgather(problem) if p]
+    if problems:  # every rank stops, before any work
+        if f is not None:
+            f.close()
+            path.unlink(missing_ok=True)
+        raise RunError(problems[0])
+    if comm.size > 1:  # once every part is laid out: HDF5 resolves the mappings in them
         from . import vds
         layouts = comm.allgather(vds.layout(coords, variables, attrs.get("time_attrs")))
         if comm.rank == 0:
             static = {n: v[1] for n, v in coords.items() if sim.split_dim not in v[0]}
-            file_attrs = {k: v for k, v in attrs.items() if k != "time_attrs"}
+            master_attrs = {k: v for k, v in attrs.items() if k != "time_attrs"}
             vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
                              sim.split_dim, layouts=layouts, static=static,
-                             attrs={**file_attrs, **io.file_attrs("running")})
-    writer = io.Writer(path, coords=coords, variables=variables, attrs=attrs,
-                       restart_vars=sim.restart_variables())
-    _drive(sim, writer, sim.run(), params, progress, comm, out)
+                             attrs={**master_attrs, **file_attrs("running")})
+        comm.barrier()
+    _drive(sim, f, sim.run(), params, progress, comm, out, stop)
     return out
+
+
+def final_placeholders(sim) -> dict:
+    """The attributes a run sets at its end, created now with their types so that the end
+    only rewrites them in place."""
+    out = {f"integrator_{k}": np.int64(0) for k in sim.stats()}
+    out["wall_time_s"] = np.float64(np.nan)
+    return out
+
+
+def record_sizes(sim) -> dict:
+    """The planned length of every record axis of ``sim``'s output."""
+    return {"time": len(sim.times), **(sim.record_sizes() if hasattr(sim, "record_sizes") else {})}
 
 
 def part_dir(out: Path) -> Path:
@@ -153,12 +187,15 @@ def _simulation(module, params, comm):
         raise
 
 
-def _restart(module, params, path: Path, progress, comm) -> Path:
+def _restart(module, params, path: Path, progress, comm, stop) -> Path:
     part = part_path(path, comm)
     if not part.exists():
         raise RunError(f"{part} does not exist: a restart needs the rank files of the first run "
                        f"on the same number of ranks (launched on {comm.size})")
-    attrs, cp, n = io.read_restart(part)
+    if not io.is_physim_file(part):
+        raise RunError(f"{part}: not an output of this physim version (no physim user block); "
+                       "it cannot be continued, run the case again")
+    attrs = read_attrs(part)
     ranks = int(attrs.get("mpi_ranks", 1))
     if ranks != comm.size:
         raise RunError(f"{path} was written by {ranks} MPI ranks; restart it on {ranks} "
@@ -170,25 +207,69 @@ def _restart(module, params, path: Path, progress, comm) -> Path:
                                "the same parameters (only time.end may grow)" for k, a, b in diff],
                               "restart")
     sim = _simulation(module, params, comm)
-    if n >= len(sim.times):
-        log.info("%s already holds all %d snapshots", path, n)
+    f = OutputFile.reopen(part)
+    found = f.checkpoints()
+    seqs = [s for s, _ in found]
+    if getattr(sim, "lockstep", False) and comm.size > 1:
+        # the ranks must continue from the same step: the newest checkpoint all of them hold
+        newest = min(max(s, default=0) for s in comm.allgather(seqs))
+        found = [(s, cp) for s, cp in found if s == newest]
+    if not found:
+        f.close()
+        raise RunError(f"{part} holds no usable checkpoint (the solver cannot continue runs, "
+                       "or the run was killed before its first one); run the case again")
+    cp = found[0][1]
+    rows = cp.pop("_rows")
+    sizes = record_sizes(sim)
+    if any(n > f.sizes.get(d, 0) for d, n in sizes.items()):
+        f = _grow(f, sim, params, sizes, rows, cp)
+    if rows.get("time", 0) >= sizes["time"]:
+        f.close()
+        log.info("%s already holds all %d snapshots", path, sizes["time"])
         return path
-    writer = io.Writer(part, coords={}, variables=sim.variables(), attrs={}, append=True)
-    writer.set_status("running", io.params_attrs(params))
-    _drive(sim, writer, sim.run(start=n, checkpoint=cp), params, progress, comm, path)
+    f.rows = {d: int(n) for d, n in rows.items()}
+    set_attrs(part, {"status": "running", **io.params_attrs(params)})
+    _master_status(comm, path, "running")
+    _drive(sim, f, sim.run(resume=cp), params, progress, comm, path, stop)
     return path
 
 
+def _grow(f: OutputFile, sim, params, sizes, rows, cp) -> OutputFile:
+    """A copy of ``f`` laid out for more records (time.end grew), swapped in atomically."""
+    import h5py
+    f.close()
+    tmp = f.path.with_name(f.path.name + ".grow")
+    attrs = read_attrs(f.path)
+    for key in ("status", "physim_version", "created", "Conventions"):
+        attrs.pop(key, None)
+    attrs.update(io.params_attrs(params), case=attrs.get("case", ""))
+    attrs["time_attrs"] = sim.attrs().get("time_attrs", {"units": "1", "long_name": "time"})
+    g = OutputFile.create(tmp, coords=sim.coords(), variables=sim.variables(), attrs=attrs,
+                          sizes=sizes, restart_vars=sim.restart_variables())
+    with h5py.File(f.path, "r") as old:
+        for axis, n in rows.items():
+            if n:
+                data = {name: old[name][:n] for name, lay in g.layout.items() if lay[0] == axis}
+                g.write(axis, 0, data.pop(axis), data)
+    g.rows = {d: int(n) for d, n in rows.items()}
+    g.write_checkpoint(cp)
+    os.replace(tmp, f.path)
+    g.path = f.path
+    return g
+
+
+def read_attrs(path) -> dict:
+    import h5netcdf  # netCDF's reading of attributes (scalars as scalars)
+    with h5netcdf.File(path, "r") as fh:
+        return dict(fh.attrs)
+
+
 def _master_status(comm, out, status, attrs=None):
-    """Mirror the final status into the master of a multi-rank run (rank 0 only)."""
+    """Mirror the status into the master of a multi-rank run (rank 0 only)."""
     if comm.size == 1 or comm.rank != 0:
         return
-    import h5py
     try:
-        with h5py.File(out, "a") as f:
-            f.attrs["status"] = status
-            for k, v in (attrs or {}).items():
-                f.attrs[k] = v
+        set_attrs(out, {"status": status, **(attrs or {})})
     except OSError as exc:  # the rank files still hold the truth
         log.warning("could not update the status in %s: %s", out, exc)
 
@@ -203,6 +284,8 @@ def _param_diff(a: dict, b: dict):
             for key in sorted(set(ta) | set(tb)):
                 if (sec, key) == ("time", "end") and tb.get(key, 0) >= ta.get(key, 0):
                     continue
+                if sec == "output" and key in cases.FRAME_OUTPUT:
+                    continue  # how often to log or checkpoint does not change the run
                 if ta.get(key) != tb.get(key):
                     out.append((f"{sec}.{key}", ta.get(key), tb.get(key)))
         elif ta != tb:
@@ -210,35 +293,114 @@ def _param_diff(a: dict, b: dict):
     return out
 
 
-def _drive(sim, writer, snapshots, params, progress, comm, out):
+class RunInterrupted(RunError):
+    """A run stopped early on request (a signal or the wall-clock limit), with a checkpoint:
+    ``physim run CASE --restart OUT`` continues it."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class _Stop(Exception):
+    pass
+
+
+def _drive(sim, f: OutputFile, records, params, progress, comm, out, stop: StopRequests):
+    """Write what ``records`` yields, checkpoint on schedule, stop cleanly on request."""
     bar = _Progress(sim.times[0], sim.times[-1], params["output"]["log_interval"],
                     progress if comm.rank == 0 else "none")
-    wall = _time.monotonic()
-    stats = {}
+    every = params["output"]["checkpoint_interval"]
+    can_checkpoint = bool(f.slots)
+    lockstep = comm.size > 1 and getattr(sim, "lockstep", False)
+    start = last = _time.monotonic()
+    next_cp = start  # the first safe point checkpoints: a killed run can always continue
+    gap = cp_cost = 0.0
+    reason = None
+
+    def checkpoint():
+        nonlocal cp_cost
+        t = _time.monotonic()
+        f.write_checkpoint(sim.checkpoint())
+        cp_cost = max(cp_cost, _time.monotonic() - t)
+
+    def end(status):
+        attrs = {f"integrator_{k}": v for k, v in sim.stats().items()}
+        attrs["wall_time_s"] = _time.monotonic() - start
+        if status == "completed" and hasattr(sim, "summary"):
+            attrs.update(sim.summary())
+        f.finish(status, attrs)
+        return attrs
+
     try:
-        with threadpool_limits(1):  # BLAS threads only slow small stage sums down
-            for t, data, cp, stats in snapshots:
-                writer.append(t, data, cp, {f"integrator_{k}": v for k, v in stats.items()})
-                bar.update(float(np.max(t)), sim.progress_info())
-    except IntegrationError as exc:
-        writer.set_status(f"failed: {exc}")
-        writer.close()
-        _master_status(comm, out, f"failed: {exc}")
-        raise RunError(f"{exc}; the {writer.n} snapshots written so far are in {out}") from None
-    except BaseException as exc:
-        writer.set_status(f"interrupted: {type(exc).__name__}")
-        writer.close()
-        _master_status(comm, out, f"interrupted: {type(exc).__name__}")
-        raise
-    finally:
+        with threadpool_limits(1), stop:  # BLAS threads only slow small stage sums down
+            ticks = 0
+            for item in records:
+                if item is not None:
+                    for rec in (item if isinstance(item, list) else (item,)):
+                        f.write(rec.axis, f.rows.get(rec.axis, 0), rec.coord, rec.data)
+                        if rec.axis == "time":
+                            bar.update(float(np.max(rec.coord)), sim.progress_info())
+                else:
+                    # a step boundary: look at the clock on every 8th only (steps can take
+                    # microseconds); the ranks of a lockstep run tick alike, so they agree
+                    ticks += 1
+                    if ticks & 7 and (lockstep or stop.reason is None):
+                        continue
+                now = _time.monotonic()
+                gap, last = max(gap, now - last), now
+                # stop early enough to finish the step in flight and write the checkpoint
+                reason = stop.check(need=2 * gap + 2 * cp_cost + 1.0)
+                due = can_checkpoint and now >= next_cp
+                if lockstep:  # every rank stops and checkpoints at the same step
+                    flags = comm.allreduce_max(np.array([reason is not None, due], float))
+                    if flags[0] and reason is None:
+                        reason = "a stop requested on another rank"
+                    due = bool(flags[1])
+                if due or (reason and can_checkpoint):
+                    checkpoint()
+                    next_cp = _time.monotonic() + every
+                if reason:
+                    raise _Stop
+            if can_checkpoint:
+                checkpoint()  # the end state: a later run may extend time.end
+    except _Stop:
         bar.close()
-    wall = {"wall_time_s": _time.monotonic() - wall}
-    if hasattr(sim, "summary"):  # results a solver derives from the whole run
-        wall.update(sim.summary())
-    writer.set_status("completed", wall)
-    writer.close()
+        end(f"interrupted: {reason}")
+        comm.barrier()
+        _master_status(comm, out, f"interrupted: {reason}")
+        comm.barrier()
+        how = (f"continue it with --restart {out}" if can_checkpoint else
+               "this solver regenerates its runs: run the case again")
+        raise RunInterrupted(reason, f"stopped by {reason} after {f.rows.get('time', 0)} of "
+                             f"{len(sim.times)} snapshots; {out} is closed and readable; "
+                             f"{how}") from None
+    except IntegrationError as exc:
+        bar.close()
+        end(f"failed: {exc}")
+        _master_status(comm, out, f"failed: {exc}")
+        raise RunError(f"{exc}; the {f.rows.get('time', 0)} snapshots written so far are in "
+                       f"{out}") from None
+    except OutputError as exc:
+        bar.close()
+        try:
+            end(f"failed: {exc}")
+        except OSError:
+            pass  # the file stays readable as it is: status 'running', records complete
+        raise RunError(str(exc)) from None
+    except BaseException as exc:
+        bar.close()
+        try:
+            end(f"interrupted: {type(exc).__name__}")
+            _master_status(comm, out, f"interrupted: {type(exc).__name__}")
+        except OSError:
+            pass
+        raise
+    bar.close()
+    attrs = end("completed")
     comm.barrier()  # the master reports completed only when every rank is
-    _master_status(comm, out, "completed", wall)
+    _master_status(comm, out, "completed", attrs)
+    comm.barrier()  # and no rank reads the master while rank 0 writes it
     (log.info if comm.rank == 0 else log.debug)(
-        "wrote %d snapshots to %s (%s)", writer.n, out,
-             ", ".join(f"{k}={v}" for k, v in stats.items()))
+        "wrote %d snapshots to %s (%s)", f.rows.get("time", 0), out,
+        ", ".join(f"{k}={v}" for k, v in sim.stats().items()))

@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 from h5py import h5d, h5p, h5s, h5t
 
-from .io import STEP_DIM
+from .io import STEP_DIM, USERBLOCK, USERBLOCK_TEXT, with_cf_time
 
 RECORD_DIMS = ("time", STEP_DIM)  # unlimited record axes: snapshots, and every step
 UNLIMITED = h5s.UNLIMITED
@@ -90,7 +90,7 @@ def layout(coords: dict, variables: dict, time_attrs=None) -> dict:
         sizes.update(zip(dims, values.shape))
         info[n] = (tuple(dims), values.dtype, dict(vattrs), values.shape)
     info["time"] = (("time",), np.dtype(np.float64),
-                    dict(time_attrs or {"units": "1", "long_name": "time"}), (0,))
+                    with_cf_time(dict(time_attrs or {})), (0,))
     if any(var.dims[0] == STEP_DIM for var in variables.values()):
         info[STEP_DIM] = ((STEP_DIM,), np.dtype(np.float64),
                           {"units": "1", "long_name": "time of every step"}, (0,))
@@ -129,7 +129,7 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
     counts = [d[dim][3][0] for d in descs]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
     tmp = master.with_name(master.name + ".tmp")
-    with h5py.File(tmp, "w") as out:
+    with h5py.File(tmp, "w", userblock_size=USERBLOCK) as out:
         for n, (dims, dtype, vattrs, shape0) in info.items():
             timed = dims[0] in RECORD_DIMS
             if dim in dims or timed:
@@ -166,5 +166,7 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
                     out[n].dims[axis].attach_scale(out[d])
         out.attrs.update(attrs)
         out.attrs["physim_parts"] = np.array(rels, dtype=h5py.string_dtype())
+    with open(tmp, "r+b") as fh:  # the user block names the format (see physim.io)
+        fh.write(USERBLOCK_TEXT.ljust(USERBLOCK, b"\n")[:USERBLOCK])
     os.replace(tmp, master)
     return master

@@ -1,5 +1,5 @@
 """Case schema of the active-matter solver (self-propelled particles in a 2-D box)."""
-from ...cases import REQUIRED, Param, Schema, Variants
+from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 
 MODEL = Variants("kind", {
     "aoup": {
@@ -50,8 +50,7 @@ SECTIONS = {
     },
     "output": {
         "every": Param(REQUIRED, float, "time between snapshots", min=0, min_open=True),
-        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
-                              min=0, min_open=True),
+        **FRAME_OUTPUT,
     },
     "ensemble": {
         "replicas": Param(1, int, "independent copies of the system (seeded default_rng([seed, "

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ...io import Var
+from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from .dynamics import ou_coefficients, step_abp, step_aoup
 from .forces import PairForces, soft_cutoff
@@ -50,6 +50,7 @@ class Simulation:
         self.replicas = local_members(R, comm)
         self.ensemble = R > 1
         self.split_dim = "replica"
+        self.lockstep = False  # replicas run on their own
         self.N = N = p["system"]["N"]
         self.L = L = box_side(p)
         self.kind = p["model"]["kind"]
@@ -80,12 +81,12 @@ class Simulation:
         return ("replica",) if self.ensemble else ()
 
     def coords(self) -> dict:
-        out = {"particle": (("particle",), np.arange(self.N), {"long_name": "particle index"}),
-               "dim": (("dim",), np.arange(2), {"long_name": "Cartesian axis (0 = x, 1 = y)"})}
+        out = {"particle": (("particle",), np.arange(self.N), {"units": "1", "long_name": "particle index"}),
+               "dim": (("dim",), np.arange(2), {"units": "1", "long_name": "Cartesian axis (0 = x, 1 = y)"})}
         if self.ensemble:
             out["replica"] = (("replica",), np.arange(self.replicas.start, self.replicas.stop,
                                                       dtype=np.int64),
-                              {"long_name": "independent copy of the system"})
+                              {"units": "1", "long_name": "independent copy of the system"})
         return out
 
     def variables(self) -> dict[str, Var]:
@@ -164,6 +165,11 @@ class Simulation:
                       np.empty((0,) + self.restart_variables()[key].shape[1:])),
                 "rng": rngs, "step": self.step_count}
 
+    def checkpoint(self) -> dict:
+        """Every replica's state and generator, how far each is into the next snapshot's
+        steps, and which snapshot that is."""
+        return {**self._cp(self.states), "next": self.next, "done": list(self.done)}
+
     def _restore(self, cp):
         key = "g" if self.kind == "aoup" else "th"
         xs, ss = np.asarray(cp["x"], dtype=float), np.asarray(cp[key], dtype=float)
@@ -177,14 +183,15 @@ class Simulation:
         self.step_count = int(cp["step"])
         return states
 
-    def run(self, start: int = 0, checkpoint: dict | None = None):
-        """Yield (time, data, checkpoint, stats) for snapshots start, start+1, ..."""
-        if checkpoint is None:
-            states = [self._initial(r) for r in self.replicas]
-            yield self.times[0], self._snapshot(states), self._cp(states), self._stats()
-            start = 1
+    def run(self, resume: dict | None = None):
+        """Yield the snapshots (``Record``s along time), and None after every step."""
+        if resume is None:
+            self.states = states = [self._initial(r) for r in self.replicas]
+            self.next, self.done = 1, [0] * len(states)
+            yield Record("time", self.times[0], self._snapshot(states))
         else:
-            states = self._restore(checkpoint)
+            self.states = states = self._restore(resume)
+            self.next, self.done = int(resume["next"]), [int(d) for d in resume["done"]]
         m, p = self.params["model"], self.params
         N, L, dt = self.N, self.L, self.dt
         f = np.zeros((N, 2))
@@ -195,9 +202,10 @@ class Simulation:
         noisy_x = m["epsilon"] > 0
         if self.kind == "aoup":
             decay, kick = ou_coefficients(m["gamma"], dt)
-        for k in range(start, len(self.times)):
-            for (x, s, rng), forces in zip(states, self.forces):
-                for _ in range(self.per_snapshot):
+        while self.next < len(self.times):
+            k = self.next
+            for r, ((x, s, rng), forces) in enumerate(zip(states, self.forces)):
+                while self.done[r] < self.per_snapshot:
                     if forces is not None:
                         forces(x, f)
                     if noisy_x:
@@ -209,14 +217,17 @@ class Simulation:
                     else:
                         step_abp(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], m["Dr"], A, c, c,
                                  L, True)
+                    self.done[r] += 1
+                    yield None
                 if not (np.isfinite(x).all() and np.isfinite(s).all()):
                     from ...integrate import IntegrationError
                     raise IntegrationError(f"non-finite particle state at t = {self.times[k]:g} "
                                            f"(time.dt = {dt} too large for the forces?)")
             self.step_count += self.per_snapshot
-            yield self.times[k], self._snapshot(states), self._cp(states), self._stats()
+            self.next, self.done = k + 1, [0] * len(states)
+            yield Record("time", self.times[k], self._snapshot(states))
 
-    def _stats(self) -> dict:
+    def stats(self) -> dict:
         return {"steps": self.step_count,
                 "list_rebuilds": sum(f.rebuilds for f in self.forces if f is not None)}
 

@@ -1,5 +1,5 @@
 """Case schema of the Boltzmann solver (gas or binary mixture, homogeneous or 1-D in x)."""
-from ...cases import REQUIRED, Param, Schema, Variants
+from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 from .transport import BOUNDARIES, LIMITERS
 
 _PER = "float|floats"
@@ -119,8 +119,7 @@ SECTIONS = {
         "every": Param(1.0, float, "time between snapshots of the distributions (moments "
                        "and entropies are kept at every step)", min=0, min_open=True),
         "steps": Param(0, int, "steps between snapshots (0: from output.every)", min=0),
-        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
-                              min=0, min_open=True),
+        **FRAME_OUTPUT,
     },
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...io import STEP_DIM, Var
+from ...io import STEP_DIM, Record, Var
 from .exact import bkw
 from .ap import DisparateMixture
 from .mixture import Mixture
@@ -99,7 +99,7 @@ class Stepping:
         out = {"species": (("species",), np.array(self.names, dtype=object),
                            {"long_name": "species"}),
                "component": (("component",), np.arange(self.grids[0].d),
-                             {"long_name": "velocity component"})}
+                             {"units": "1", "long_name": "velocity component"})}
         for name, grid in zip(self.names, self.grids):
             for dim in self._vdims(name):
                 out[dim] = ((dim,), grid.axis, {"units": "1", "long_name":
@@ -109,45 +109,44 @@ class Stepping:
     def _finite(self, fs) -> bool:
         return all(np.isfinite(f).all() for f in fs)
 
-    def run(self, start: int = 0, checkpoint=None):
+    def record_sizes(self) -> dict:
+        return {STEP_DIM: len(self.step_times)}
+
+    def run(self, resume: dict | None = None):
+        """Yield the moments of every step (``Record``s along t_step) and the snapshots."""
         from ...integrate import IntegrationError
-        if checkpoint is None:
-            fs = self.initial()
-            rows, times = [self._record(fs, self.times[0])], [self.times[0]]
-            yield self.times[0], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
-            start = 1
+        if resume is None:
+            self.fs = fs = self.initial()
+            yield [Record(STEP_DIM, self.step_times[0], self._record(fs, self.step_times[0])),
+                   Record("time", self.times[0], self._snapshot(fs))]
         else:
-            fs = [np.array(checkpoint[f"f_{n}"], float) for n in self.names]
-            self.steps = int(checkpoint["step"])
-        for k in range(start, len(self.times)):
-            rows, times = [], []
-            for j in range(self.snap_steps[k - 1] + 1, self.snap_steps[k] + 1):
-                t = self.step_times[j]
-                self.dt = t - self.step_times[j - 1]
-                fs = self.advance(fs, self.dt)
-                self.steps += 1
-                if not self._finite(fs):
-                    hint = ("; scheme.kind = 'penalised' is stable for any step"
-                            if self.params["scheme"]["kind"] == "full" else "")
-                    raise IntegrationError(f"non-finite distribution at t = {t:g} (step "
-                                           f"{self.dt:g} too large for the collisions{hint}?)")
-                rows.append(self._record(fs, t))
-                times.append(t)
-            yield self.times[k], self._snapshot(fs, rows, times), self._cp(fs), self._stats()
+            self.fs = fs = [np.array(resume[f"f_{n}"], float) for n in self.names]
+            self.steps = int(resume["step"])
+        snaps = set(self.snap_steps.tolist())
+        for j in range(self.steps + 1, len(self.step_times)):
+            t = self.step_times[j]
+            self.dt = t - self.step_times[j - 1]
+            self.fs = fs = self.advance(fs, self.dt)
+            self.steps = j
+            if not self._finite(fs):
+                hint = ("; scheme.kind = 'penalised' is stable for any step"
+                        if self.params["scheme"]["kind"] == "full" else "")
+                raise IntegrationError(f"non-finite distribution at t = {t:g} (step "
+                                       f"{self.dt:g} too large for the collisions{hint}?)")
+            step = Record(STEP_DIM, t, self._record(fs, t))
+            # a step that ends on a snapshot yields both at once: one safe point after both
+            yield [step, Record("time", t, self._snapshot(fs))] if j in snaps else step
 
-    def _snapshot(self, fs, rows, times) -> dict:
-        data = {f"f_{n}": f for n, f in zip(self.names, fs)}
-        data[STEP_DIM] = np.array(times)
-        for key in rows[0]:
-            data[key] = np.array([r[key] for r in rows])
-        return data
+    def _snapshot(self, fs) -> dict:
+        return {f"f_{n}": f for n, f in zip(self.names, fs)}
 
-    def _cp(self, fs) -> dict:
-        out = {f"f_{n}": f for n, f in zip(self.names, fs)}
+    def checkpoint(self) -> dict:
+        """The distributions after the last step, and its index."""
+        out = {f"f_{n}": f for n, f in zip(self.names, self.fs)}
         out["step"] = self.steps
         return out
 
-    def _stats(self) -> dict:
+    def stats(self) -> dict:
         return {"steps": self.steps}
 
     def progress_info(self) -> dict:
@@ -172,7 +171,7 @@ class HomogeneousSimulation(Stepping):
 
     def variables(self) -> dict[str, Var]:
         out = {f"f_{n}": Var(("time",) + self._vdims(n), np.float64,
-                             {"long_name": f"distribution function of {n}"})
+                             {"units": "1", "long_name": f"distribution function of {n} (phase-space density, model units)"})
                for n in self.names}
         per = {"units": "1"}
         out.update({

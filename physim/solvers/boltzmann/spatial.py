@@ -27,6 +27,7 @@ class SpatialSimulation(Stepping):
     solver = "boltzmann"
     distributed = True
     split_dim = "x"
+    lockstep = True  # the cells' halo exchanges tie the ranks' steps together
 
     def __init__(self, params: dict, comm=None):
         self.params = p = params
@@ -62,7 +63,7 @@ class SpatialSimulation(Stepping):
 
     def variables(self) -> dict[str, Var]:
         out = {f"f_{n}": Var(("time", "x") + self._vdims(n), np.float64,
-                             {"long_name": f"distribution function of {n}"})
+                             {"units": "1", "long_name": f"distribution function of {n} (phase-space density, model units)"})
                for n in self.names}
         per = {"units": "1"}
         out.update({

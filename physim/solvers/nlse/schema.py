@@ -1,7 +1,7 @@
 """Case schema of the NLSE solver: every key, its default and what is allowed."""
 from math import prod as np_prod
 
-from ...cases import REQUIRED, Param, Schema, Variants
+from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 
 INF = float("inf")
 
@@ -111,8 +111,7 @@ SECTIONS = {
     },
     "output": {
         "every": Param(REQUIRED, float, "time between snapshots", min=0, min_open=True),
-        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
-                              min=0, min_open=True),
+        **FRAME_OUTPUT,
     },
 }
 

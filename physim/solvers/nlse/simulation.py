@@ -22,7 +22,7 @@ import logging
 import numpy as np
 
 from ...integrate import DOP853, HAIRER_CONTROLLER, SCIPY_CONTROLLER, Checkpoint, Controller
-from ...io import Var
+from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from . import exact
 from .model import NLSE
@@ -143,6 +143,7 @@ class Simulation:
             self.members = range(1)
             model_comm = comm
         self.split_dim = "ensemble" if self.ensemble else "x"
+        self.lockstep = not self.ensemble  # a field split in slabs steps on all ranks at once
         N = p["grid"]["N"] if isinstance(p["grid"]["N"], list) else [p["grid"]["N"]]
         beta = p["model"]["beta"]
         self.model = NLSE(per_axis(p["grid"]["L"], dim), N, beta, p["model"]["gamma"],
@@ -264,32 +265,40 @@ class Simulation:
                     else np.empty(0) for n in names}
         return {n: np.stack([q[n] for q in parts]) for n in names}
 
-    def run(self, start: int = 0, checkpoint: dict | None = None):
-        """Yield (time, data, checkpoint dict, stats dict) for snapshots start, start+1, ..."""
+    def run(self, resume: dict | None = None):
+        """Yield the snapshots (``Record``s along time), and None after every step."""
         models = self._member_models()
-        if checkpoint is None:
+        if resume is None:
             cs = [mdl.to_coeffs(initial_field(mdl, self.params, i))
                   for mdl, i in zip(models, self.members)]
             self.steppers = [self._stepper(mdl, c, self.times[0]) for mdl, c in zip(models, cs)]
-            yield self.times[0], self._snapshot(cs), self._cp(), self._stats()
-            start = 1
+            self.next = 1
+            yield Record("time", self.times[0], self._snapshot(cs))
         else:
             self.steppers = []
-            for j, (mdl, rec) in enumerate(zip(models, self._split_cp(checkpoint))):
+            for j, (mdl, rec) in enumerate(zip(models, self._split_cp(resume))):
                 st = self._stepper(mdl, rec["y"], float(rec["t"]))
                 st.restore(Checkpoint.from_record(rec))
                 self.steppers.append(st)
+            self.next = int(resume["next"])
         exact_stops = self.model.imaginary  # no dense output in a growing frame
-        for i in range(start, len(self.times)):
-            t_out = self.times[i]
+        while self.next < len(self.times):
+            t_out = self.times[self.next]
             cs = []
             for st in self.steppers:
                 if exact_stops and st.t < t_out:
                     st.stop_at(t_out)
                 while st.t < t_out:
                     st.step()
+                    yield None
                 cs.append(st.y if t_out == st.t else st.dense(t_out))
-            yield t_out, self._snapshot(cs), self._cp(), self._stats()
+            self.next += 1
+            yield Record("time", t_out, self._snapshot(cs))
+
+    def checkpoint(self) -> dict:
+        """Every member's stepper (at the start of its last step, which a restart replays)
+        and the next snapshot to write."""
+        return {**self._cp(), "next": self.next}
 
     def _cp(self) -> dict:
         recs = [st.checkpoint().to_record() for st in self.steppers]
@@ -312,8 +321,8 @@ class Simulation:
                     ("t", "h_abs", "facold", "replay", "rejected", "dense_done")}}
                 for j in range(len(self.members))]
 
-    def _stats(self) -> dict:
-        tot = {}
+    def stats(self) -> dict:
+        tot = {"nfev": 0, "naccept": 0, "nreject": 0, "ndense": 0}
         for st in self.steppers:
             for k, v in st.stats.as_dict().items():
                 tot[k] = tot.get(k, 0) + v

@@ -1,5 +1,5 @@
 """Case schema of the PECCARY example series: the signal, its sampling and the analysis."""
-from ...cases import REQUIRED, Param, Schema, Variants
+from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 
 _RTOL = {"rtol": Param(1e-10, float, "relative tolerance of DOP853", min=1e-14, max=1e-3),
          "atol": Param(1e-12, float, "absolute tolerance of DOP853", min=0, max=1)}
@@ -68,8 +68,7 @@ SECTIONS = {
     },
     "output": {
         "block": Param(65536, int, "samples written per block", min=1),
-        "log_interval": Param(10.0, float, "seconds between progress log lines when not on a TTY",
-                              min=0, min_open=True),
+        **FRAME_OUTPUT,
     },
 }
 

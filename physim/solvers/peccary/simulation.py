@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from ...io import Var
+from ...io import Record, Var
 from . import generators as gen
 from .schema import OUTPUTS
 
@@ -62,8 +62,8 @@ class Simulation:
         return {}
 
     def variables(self) -> dict[str, Var]:
-        return {k: Var(("time",), np.float64, {"units": UNITS.get(k, "1"), "long_name": k},
-                       time_chunk=self.block) for k in self.names}
+        return {k: Var(("time",), np.float64, {"units": UNITS.get(k, "1"), "long_name": k})
+                for k in self.names}
 
     def restart_variables(self) -> dict:
         return {}
@@ -72,13 +72,18 @@ class Simulation:
         return {"time_attrs": {"units": "1", "long_name": "time t_k = k dt"},
                 "convention": "t_k = k sampling.dt; ordinal analysis of analysis.variable"}
 
-    def run(self, start: int = 0, checkpoint=None):
-        if start:
-            raise ValueError("a PECCARY series is regenerated, not restarted: run it again")
+    def run(self, resume=None):
+        """Yield the series in blocks along time (a series is regenerated, never resumed)."""
         self.series = generate(self.params)
         for i in range(0, len(self.times), self.block):
             sl = slice(i, i + self.block)
-            yield self.times[sl], {k: self.series[k][sl] for k in self.names}, None, {}
+            yield Record("time", self.times[sl], {k: self.series[k][sl] for k in self.names})
+
+    def checkpoint(self):
+        return None
+
+    def stats(self) -> dict:
+        return {}
 
     def progress_info(self) -> dict:
         return {}
