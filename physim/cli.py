@@ -16,9 +16,13 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="physim", description=__doc__)
     p.add_argument("--version", action="version", version=f"physim {__version__}")
     p.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    # -q also after the subcommand; SUPPRESS keeps a -q given before it
+    q = argparse.ArgumentParser(add_help=False)
+    q.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="only warnings and errors")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run a case file")
+    r = sub.add_parser("run", parents=[q], help="run a case file")
     r.add_argument("case", help="TOML case file, e.g. cases/nlse/soliton.toml")
     r.add_argument("-o", "--output", help="output HDF5 file (default: <case name>.h5 here)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="SEC.KEY=VALUE",
@@ -31,31 +35,34 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop cleanly, with a checkpoint, before this much time has passed "
                         "(exit status 75; continue with --restart)")
 
-    i = sub.add_parser("info", help="print what an output file (or a solver's schema) holds")
+    i = sub.add_parser("info", parents=[q],
+                       help="print what an output file (or a solver's schema) holds")
     i.add_argument("target", help="output file, or a solver name with --schema")
     i.add_argument("--schema", action="store_true", help="list every case key of a solver")
 
-    pl = sub.add_parser("plot", help="write the solver's standard figures as PNG")
+    pl = sub.add_parser("plot", parents=[q], help="write the solver's standard figures as PNG")
     pl.add_argument("output", help="output HDF5 file")
     pl.add_argument("-d", "--dir", help="directory for the PNGs (default: <output>_figures)")
 
-    g = sub.add_parser("regress", help="run a case and compare it with a reference file")
+    g = sub.add_parser("regress", parents=[q],
+                       help="run a case and compare it with a reference file")
     g.add_argument("case")
     g.add_argument("reference")
     g.add_argument("--rtol", type=float, default=None)
     g.add_argument("--atol", type=float, default=None)
     g.add_argument("--set", dest="overrides", action="append", default=[])
 
-    a = sub.add_parser("analyse", aliases=["analyze"], help="analysis routines on an output")
+    a = sub.add_parser("analyse", parents=[q], aliases=["analyze"],
+                       help="analysis routines on an output")
     asub = a.add_subparsers(dest="analysis", required=True)
-    e = asub.add_parser("entropy", help="Shannon/Renyi/Tsallis entropies over time")
+    e = asub.add_parser("entropy", parents=[q], help="Shannon/Renyi/Tsallis entropies over time")
     e.add_argument("output")
     e.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     e.add_argument("--alpha", type=float, action="append", help="Renyi order (repeatable)")
     e.add_argument("--q", type=float, action="append", help="Tsallis index (repeatable)")
 
-    o = asub.add_parser("ordinal", help="permutation entropy and statistical complexity "
-                        "(PECCARY) of a variable's time series")
+    o = asub.add_parser("ordinal", parents=[q], help="permutation entropy and statistical "
+                        "complexity (PECCARY) of a variable's time series")
     o.add_argument("output")
     o.add_argument("--var", help="variable to analyse (default: the case's analysis.variable, "
                    "else the only variable with a time dimension)")
@@ -76,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("--plot", metavar="PNG", help="draw the H-C plane (or the scan) to this file")
     o.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
 
-    ep = asub.add_parser("epr", help="entropy production of an active-matter (AOUP) run")
+    ep = asub.add_parser("epr", parents=[q],
+                         help="entropy production of an active-matter (AOUP) run")
     ep.add_argument("output")
     ep.add_argument("--skip", type=int, default=0, help="snapshots dropped first (transient)")
     ep.add_argument("--features", help="score features: affine, propulsion, propulsion+force")
@@ -92,11 +100,61 @@ def _parser() -> argparse.ArgumentParser:
     ep.add_argument("--score", metavar="NPZ",
                     help="estimate with a saved neural score (e.g. trained at another N)")
 
-    bz = asub.add_parser("boltzmann", help="a Boltzmann (mixture) run: moments, conservation, "
-                         "H-theorem, epochal time scales, Euler limit of a shock tube")
+    bz = asub.add_parser("boltzmann", parents=[q], help="a Boltzmann (mixture) run: moments, "
+                         "conservation, H-theorem, epochal time scales, Euler limit of a shock "
+                         "tube")
     bz.add_argument("output")
     ep.add_argument("-o", "--save", help="write the result to this netCDF/HDF5 file")
     return p
+
+
+# the solvers whose outputs each analysis reads (None: any physim output)
+ANALYSIS_SOLVERS = {"entropy": {"nlse"}, "epr": {"active"}, "boltzmann": {"boltzmann"},
+                    "ordinal": None}
+
+
+def check_args(args) -> None:
+    """Check the file arguments before any work starts (raises cli_checks.UsageError)."""
+    from . import cli_checks as c
+    if args.command == "run":
+        c.case_file(args.case)
+        if args.walltime is not None:
+            from .stopping import parse_walltime
+            try:
+                parse_walltime(args.walltime)
+            except ValueError as exc:
+                raise c.UsageError("--walltime", str(exc).partition(": ")[2],
+                                   "e.g. --walltime 01:55:00") from None
+        if args.restart is not None:
+            c.output_file(args.restart, command="--restart", restart=True)
+        else:
+            from .runner import default_output
+            out = args.output if args.output is not None else default_output(args.case)
+            c.new_file(out, exists_ok=args.overwrite)
+    elif args.command == "info":
+        if args.schema:
+            from .solvers import SOLVERS
+            if args.target not in SOLVERS:
+                raise c.UsageError(args.target, "not a known solver",
+                                   "--schema takes one of " + ", ".join(sorted(SOLVERS)))
+        else:
+            c.output_file(args.target)
+    elif args.command == "plot":
+        from .plotting import SOLVERS
+        c.output_file(args.output, SOLVERS, command="physim plot")
+        c.new_dir(_figures_dir(args))
+    elif args.command == "regress":
+        c.case_file(args.case)
+        c.output_file(args.reference)
+    else:
+        c.output_file(args.output, ANALYSIS_SOLVERS[args.analysis],
+                      command=f"physim analyse {args.analysis}")
+        for option in ("save", "plot", "save_score"):
+            if getattr(args, option, None):
+                c.new_file(getattr(args, option),
+                           option="-o" if option == "save" else "--" + option.replace("_", "-"))
+        if getattr(args, "score", None):
+            c.input_file(args.score, "--score takes a neural score saved by --save-score")
 
 
 def cmd_run(args) -> int:
@@ -135,8 +193,7 @@ def cmd_info(args) -> int:
 def cmd_plot(args) -> int:
     from .io import open as open_output
     from .plotting import standard_figures
-    outdir = Path(args.dir) if args.dir else Path(args.output).with_suffix("").with_name(
-        Path(args.output).stem + "_figures")
+    outdir = _figures_dir(args)
     with open_output(args.output) as ds:
         paths = standard_figures(ds.load(), outdir)
     for p in paths:
@@ -144,11 +201,14 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def _figures_dir(args) -> Path:
+    return Path(args.dir) if args.dir else Path(args.output).with_name(
+        Path(args.output).stem + "_figures")
+
+
 def cmd_regress(args) -> int:
     from .runner import run
     from .testing import DEFAULT_ATOL, DEFAULT_RTOL, compare
-    if not Path(args.reference).is_file():
-        raise FileNotFoundError(f"no reference file at {args.reference!r}")
     with tempfile.TemporaryDirectory() as tmp:
         out = run(args.case, Path(tmp) / "run.h5", overrides=args.overrides, progress="none")
         res = compare(out, args.reference,
@@ -270,26 +330,31 @@ def main(argv=None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
     from .cases import CaseError
+    from .cli_checks import UsageError
     from .runner import RunError, RunInterrupted
     try:
+        check_args(args)
         return COMMANDS[args.command](args)
     except RunInterrupted as exc:
         # a clean early stop: a job script requeues on 75 (EX_TEMPFAIL); Ctrl-C keeps 130
         print(f"physim: {exc}", file=sys.stderr)
         return _end_ranks(130 if exc.reason == "SIGINT" else EXIT_INTERRUPTED, abort=False)
+    except UsageError as exc:
+        print(f"physim: error: {exc}", file=sys.stderr)
+        return _end_ranks(2)
     except CaseError as exc:
         print(f"physim: {exc}", file=sys.stderr)
         return _end_ranks(2)
     except (FileNotFoundError, FileExistsError, ValueError, RunError) as exc:
         print(f"physim: error: {exc}", file=sys.stderr)
         return _end_ranks(1)
+    except BrokenPipeError:  # e.g. piped into head (before Exception, which would catch it)
+        sys.stderr.close()
+        return 0
     except Exception:
         import traceback
         traceback.print_exc()
         return _end_ranks(1)
-    except BrokenPipeError:  # e.g. piped into head
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         print("physim: interrupted; the snapshots written so far are kept", file=sys.stderr)
         return 130
