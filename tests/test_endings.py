@@ -202,3 +202,113 @@ def test_runs_from_a_folder_holding_a_physim_directory(tmp_path):
     assert r.returncode == 0, r.stderr
     with xr.open_dataset(tmp_path / "s.h5") as ds:
         assert ds.attrs["status"] == "completed"
+
+
+# -- MPI: two ranks of a field split in slabs (they step in lockstep) ----------------------
+TRAP = (REPO / "cases" / "nlse" / "trap_breathing_2d.toml",
+        ["grid.N=[64, 64]", "time.end=6.0", "output.every=0.01"])
+
+
+@pytest.fixture(scope="module")
+def mpi():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run_mpi", REPO / "tests/parallel/run_mpi.py")
+    run_mpi = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_mpi)
+    from physim.parallel import launched_under_mpi
+    found = None if launched_under_mpi() else run_mpi.find_mpi()
+    if found is None:
+        pytest.skip("needs mpi4py and mpiexec")
+    return found
+
+
+@pytest.fixture(scope="module")
+def trap_reference(tmp_path_factory):
+    case, ov = TRAP
+    return physim.run(case, tmp_path_factory.mktemp("trap") / "ref.h5", overrides=ov,
+                      progress="none")
+
+
+def _mpi_cmd(mpi, n, *args):
+    python, mpiexec = mpi
+    return [mpiexec, "-n", str(n), python, "-m", "physim.cli", "-q", *args]
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            out += kids
+            todo += kids
+    return out
+
+
+def _rank_pid(launcher: int, rank: int) -> int:
+    """The pid of MPI rank ``rank`` among the processes ``launcher`` started."""
+    for pid in _descendants(launcher):
+        try:
+            env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"PMI_RANK={rank}".encode() in env:
+            return pid
+    raise AssertionError(f"no rank {rank} under process {launcher}")
+
+
+def test_mpi_sigterm_to_the_group_and_restart_on_two_ranks(mpi, trap_reference, tmp_path):
+    case, ov = TRAP
+    out = tmp_path / "m.h5"
+    proc = kill_when(_mpi_cmd(mpi, 2, "run", str(case), "-o", str(out), *_sets(ov)), out,
+                     signal.SIGTERM, snapshots=20)
+    assert proc.returncode != 0
+    with xr.open_dataset(out) as ds:  # the master
+        assert ds.attrs["status"].startswith("interrupted: SIGTERM")
+        assert 20 <= ds.sizes["time"] < 601
+    for r in range(2):
+        with xr.open_dataset(out.with_name("m.h5.parts") / f"rank{r:04d}.h5") as part:
+            assert part.attrs["status"].startswith("interrupted")
+    r = subprocess.run(_mpi_cmd(mpi, 2, "run", str(case), "--restart", str(out), *_sets(ov)),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    _same(trap_reference, out, ["psi", "mass", "energy"])  # = the run without MPI
+
+
+def test_mpi_a_killed_rank_ends_the_job_and_every_file_opens(mpi, trap_reference, tmp_path):
+    case, ov = TRAP
+    out = tmp_path / "m.h5"
+    proc = subprocess.Popen(_mpi_cmd(mpi, 2, "run", str(case), "-o", str(out), *_sets(ov)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if complete_records(out).get("time", 0) >= 20:
+                    break
+            except (OSError, KeyError):
+                pass
+            time.sleep(0.02)
+        os.kill(_rank_pid(proc.pid, 1), signal.SIGKILL)
+        proc.communicate(timeout=60)  # the job ends: no rank waits forever in a collective
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0
+    with xr.open_dataset(out) as ds, physim.open(trap_reference) as ref:
+        n = ds.sizes["time"]
+        assert n >= 20
+        assert np.array_equal(ds.psi.values, ref.psi.values[:n])
+    for r in range(2):
+        with xr.open_dataset(out.with_name("m.h5.parts") / f"rank{r:04d}.h5") as part:
+            assert part.sizes["time"] >= n
+    _restart_mpi = subprocess.run(_mpi_cmd(mpi, 2, "run", str(case), "--restart", str(out),
+                                           *_sets(ov)), capture_output=True, text=True,
+                                  timeout=300)
+    assert _restart_mpi.returncode == 0, _restart_mpi.stderr
+    _same(trap_reference, out, ["psi", "mass", "energy"])
