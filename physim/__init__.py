@@ -6,7 +6,16 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-from .io import open  # noqa: E402,A001
-from .runner import run  # noqa: E402
-
 __all__ = ["run", "open", "__version__"]
+
+
+def __getattr__(name):
+    # imported on first use: `physim --version` and `import physim` stay instant, and a
+    # run pays only for the solver it uses
+    if name == "run":
+        from .runner import run
+        return run
+    if name == "open":
+        from .io import open
+        return open
+    raise AttributeError(f"module 'physim' has no attribute {name!r}")

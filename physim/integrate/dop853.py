@@ -30,13 +30,29 @@ Two hooks make the stepper reusable for distributed and transformed states:
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from scipy.integrate._ivp import dop853_coefficients as _co
+import scipy
 
 from . import _kernels
+
+
+def _scipy_tableau():
+    """scipy's DOP853 coefficients module, loaded by path: importing it as
+    ``scipy.integrate._ivp.dop853_coefficients`` runs ``scipy.integrate``'s ``__init__``,
+    which imports scipy.optimize and scipy.special (0.4 s of every run's start-up)."""
+    path = Path(scipy.__file__).parent / "integrate" / "_ivp" / "dop853_coefficients.py"
+    spec = importlib.util.spec_from_file_location("physim.integrate._scipy_dop853", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_co = _scipy_tableau()
 
 
 def _real(a: np.ndarray) -> np.ndarray:
