@@ -187,7 +187,9 @@ class OutputFile:
                     continue
                 sizes[dim0] = d.shape[0]
                 rows_per = d.chunks[0]
-                offsets = [d.id.get_chunk_info(i).byte_offset for i in range(d.id.get_num_chunks())]
+                rest0 = (0,) * (d.ndim - 1)
+                offsets = [d.id.get_chunk_info_by_coord((j * rows_per,) + rest0).byte_offset
+                           for j in range(-(-d.shape[0] // rows_per))]
                 layout[name] = (dim0, d.dtype, int(np.prod(d.shape[1:])) * d.dtype.itemsize,
                                 rows_per, offsets, d.shape[1:])
             slots = []
