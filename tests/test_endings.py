@@ -15,8 +15,7 @@ import pytest
 import xarray as xr
 
 import physim
-from endings import kill_when
-from physim.io import complete_records
+from endings import kill_when, wait_for_snapshots
 
 REPO = Path(__file__).resolve().parents[1]
 NLSE = (REPO / "cases" / "nlse" / "soliton.toml",
@@ -168,14 +167,7 @@ def test_a_disk_that_fills_mid_run_does_not_touch_the_run(small_disk, references
     case, ov = NLSE[0], ["grid.N=256", "time.end=30.0", "output.every=0.02"]
     out = small_disk / "o.h5"
     proc = subprocess.Popen(_cmd(case, out, ov), stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # the run is under way: its space is reserved
-        try:
-            if complete_records(out).get("time", 0) >= 5:
-                break
-        except (OSError, KeyError):
-            pass
-        time.sleep(0.01)
+    wait_for_snapshots(out, 5, proc)  # the run is under way: its space is reserved
     filler = small_disk / "filler"
     with open(filler, "wb", buffering=0) as fh:
         try:
@@ -285,14 +277,7 @@ def test_mpi_a_killed_rank_ends_the_job_and_every_file_opens(mpi, trap_reference
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if complete_records(out).get("time", 0) >= 20:
-                    break
-            except (OSError, KeyError):
-                pass
-            time.sleep(0.02)
+        wait_for_snapshots(out, 20, proc)
         os.kill(_rank_pid(proc.pid, 1), signal.SIGKILL)
         proc.communicate(timeout=60)  # the job ends: no rank waits forever in a collective
     finally:

@@ -36,13 +36,7 @@ import tempfile  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-L, N, T, ETA, V, X0, NSNAP = 50.0, 512, 20.0, 2.0, 1.0, -10.0, 101
-
-
-def exact(x, t):
-    """psi = eta sech(eta (x - x0 - v t)) exp(i [v x + (eta^2 - v^2) t / 2])."""
-    return (ETA / np.cosh(ETA * (x - X0 - V * t))
-            * np.exp(1j * (V * x + 0.5 * (ETA**2 - V**2) * t)))
+from soliton_case import ETA, L, N, NSNAP, T, V, X0, exact  # noqa: E402,F401
 
 
 def main():
