@@ -33,8 +33,16 @@ def run_all(stepper, t_eval):
     return np.array(ts), np.array(ys), np.array(out)
 
 
-@pytest.mark.parametrize("rtol", [1e-6, 1e-10])
+# Rejected steps are where the two controllers' formulas must agree to the bit: the old
+# safety / err**(1/8) rounds 1 ulp away from scipy's safety * err**(-1/8) for some err,
+# and which steps hit such an err depends on how the BLAS kernel rounds the error
+# estimate. With that formula 3 (Sandybridge), 5 (SkylakeX) or 7 (Haswell, Zen) of these
+# 28 tolerances failed, a different set per kernel; the sweep hits the branch on any.
+@pytest.mark.parametrize("rtol", np.logspace(-12, -3, 28))
 def test_same_steps_as_scipy_arenstorf(rtol):
+    # Bit-for-bit, and on every BLAS kernel: arithmetic="blas" makes physim do scipy's
+    # np.dot / np.linalg.norm calls, in the same process, on the same data, so the
+    # kernel rounds both alike.
     atol = rtol * 1e-3
     ref = solve_ivp(arenstorf, (0, ARENSTORF_T), ARENSTORF_Y0, method="DOP853",
                     rtol=rtol, atol=atol, dense_output=True)
@@ -44,7 +52,9 @@ def test_same_steps_as_scipy_arenstorf(rtol):
     ts, ys, dense = run_all(st, t_eval)
     assert len(ts) == len(ref.t)
     np.testing.assert_array_equal(ts, ref.t)
-    np.testing.assert_allclose(ys, ref.y.T, rtol=1e-11, atol=1e-12)
+    np.testing.assert_array_equal(ys, ref.y.T)
+    assert st.stats.nreject > 0
+    # the interpolant is evaluated in another order than scipy's
     np.testing.assert_allclose(dense, ref.sol(t_eval).T, rtol=1e-11, atol=1e-12)
     # scipy with dense_output=True pays the 3 extra stages on every step; we only
     # pay them on steps that contain an output time.

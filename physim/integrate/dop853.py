@@ -343,7 +343,15 @@ class DOP853:
                 h_abs = h * factor
                 break
             self.stats.nreject += 1
-            h_abs = h * max(ctrl.min_factor, ctrl.safety / fac11)
+            # beta = 0: scipy's form safety * err**(-1/8), as in the accepted branch.
+            # safety / err**(1/8) is the same number in exact arithmetic but can round
+            # 1 ulp apart (err = 5.360632972285692: h * 0.9 * err**-0.125 =
+            # 0.22665037986484454, h * 0.9 / err**0.125 = 0.2266503798648445), and
+            # which steps' err hit such a value depends on how the BLAS kernel rounds
+            # the error estimate: arithmetic="blas" matched scipy on some CPUs only.
+            shrink = (ctrl.safety * err ** self.error_exponent if ctrl.beta == 0
+                      else ctrl.safety / fac11)
+            h_abs = h * max(ctrl.min_factor, shrink)
             rejected = True
         self.stats.naccept += 1
         self._last = (start, h_try, rejected)
