@@ -1,9 +1,16 @@
 """DOP853 stepper vs scipy.integrate.solve_ivp(method='DOP853') and exact solutions."""
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from physim.integrate import DOP853, SCIPY_CONTROLLER, Controller, IntegrationError
+from physim.integrate import (DOP853, SCIPY_CONTROLLER, Controller, IntegrationError, LocalNorm,
+                              ScipyNorm)
 
 
 def arenstorf(t, y):
@@ -159,3 +166,66 @@ def test_nd_state_matches_flat_state(arithmetic):
     while not flat.done:
         flat.step()
     assert np.array_equal(flat.y, st.y.ravel())
+
+
+def test_local_norm_sums_in_fixed_order():
+    import math
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 8, 9, 17, 4099):
+        x = rng.standard_normal((n, 2)) @ np.array([1.0, 1j]) * np.exp(rng.standard_normal(n))
+        exact = math.fsum(np.concatenate([x.real ** 2, x.imag ** 2]))
+        s = LocalNorm(n).sum_sq(x.reshape(-1, 1) if n % 2 else x)
+        assert abs(s - exact) <= 1e-15 * n * exact
+        # the eight accumulators see element j at j % 8 in every layout alike
+        assert s == LocalNorm(n).sum_sq(np.ascontiguousarray(x[::-1])[::-1])
+        assert ScipyNorm(n).sum_sq(x) == np.linalg.norm(x) ** 2
+    f = lambda t, y: -y  # noqa: E731
+    assert type(DOP853(f, 0.0, np.ones(3), 1.0).norm) is LocalNorm
+    assert type(DOP853(f, 0.0, np.ones(3), 1.0, arithmetic="blas").norm) is ScipyNorm
+
+
+_KERNEL_PROBE = r"""
+import hashlib, sys
+import numpy as np, threadpoolctl
+sys.path.insert(0, sys.argv[1])
+from test_dop853 import ARENSTORF_T, ARENSTORF_Y0, arenstorf, run_all
+from physim.integrate import DOP853
+blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+h = hashlib.sha256()
+st = DOP853(arenstorf, 0.0, ARENSTORF_Y0, ARENSTORF_T, rtol=1e-7, atol=1e-10)
+for a in run_all(st, np.linspace(0.5, ARENSTORF_T, 37)):
+    h.update(a.tobytes())
+lam = -0.01 + 1j * np.linspace(-3.0, 3.0, 4099)  # long vectors: BLAS's blocked paths
+st = DOP853(lambda t, y: lam * y + np.cos(t), 0.0, np.ones(4099, complex), 3.0,
+            rtol=1e-9, atol=1e-12)
+for a in run_all(st, np.linspace(0.1, 3.0, 11)):
+    h.update(a.tobytes())
+print(",".join(sorted({str(i.get("architecture")) for i in blas})), h.hexdigest())
+"""
+
+
+def _x86_with_avx2() -> bool:
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as cpu
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as cpu
+    return platform.machine() in ("x86_64", "AMD64") and cpu.get("AVX2") and cpu.get("FMA3")
+
+
+def test_fused_arithmetic_is_independent_of_blas_kernel_and_threads():
+    # Default arithmetic: stage sums, dense coefficients and error norm without BLAS.
+    # Through BLAS (np.linalg.norm, np.dot) the kernels differ: ddot of 4 elements by
+    # 1.4e-16 relative (SkylakeX vs Haswell/Sandybridge), the 4x16 dense gemm by up to
+    # 1.8e-14; the chaotic double pendulum then moved by 4.7e-7 within 20 s. With that
+    # code this probe gave another digest under Sandybridge than under Haswell.
+    if not _x86_with_avx2():
+        pytest.skip("OpenBLAS core types Haswell/Sandybridge need an x86-64 CPU with AVX2")
+    runs = {}
+    for core, threads in (("Haswell", "1"), ("Sandybridge", "1"), ("Haswell", "2")):
+        env = dict(os.environ, OPENBLAS_CORETYPE=core, OPENBLAS_NUM_THREADS=threads)
+        out = subprocess.run([sys.executable, "-c", _KERNEL_PROBE, str(Path(__file__).parent)],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        arch, digest = out.split()
+        assert arch == core  # the requested kernel was in use
+        runs[core, threads] = digest
+    assert len(set(runs.values())) == 1, runs

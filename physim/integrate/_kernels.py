@@ -1,5 +1,6 @@
-"""Fused DOP853 stage combinations: one pass over memory, no BLAS call or temporaries."""
+"""Fused DOP853 stage combinations and norms: one pass over memory, no BLAS call or temporaries."""
 import numba
+import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
@@ -31,3 +32,31 @@ def combination(K, coef, s, out):
             for j in range(n):
                 out[j] += c * K[i, j]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_sq(x):
+    """Σ x[j]² of a flat real array in a fixed order: no BLAS, no FMA (no fastmath).
+
+    Eight interleaved accumulators (element j goes to j % 8, each summed in index
+    order) joined by one fixed tree: the same additions on every CPU, SIMD width and
+    thread count, while the loop still vectorises. np.linalg.norm (BLAS ddot) rounds
+    per kernel: OPENBLAS_CORETYPE=SkylakeX and =Haswell differ by 1.4e-16 already
+    for 4 elements, and DOP853's step sizes follow the last bit of this sum.
+    """
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    n = x.size
+    m = n - n % 8
+    for j in range(0, m, 8):
+        a0 += x[j] * x[j]
+        a1 += x[j + 1] * x[j + 1]
+        a2 += x[j + 2] * x[j + 2]
+        a3 += x[j + 3] * x[j + 3]
+        a4 += x[j + 4] * x[j + 4]
+        a5 += x[j + 5] * x[j + 5]
+        a6 += x[j + 6] * x[j + 6]
+        a7 += x[j + 7] * x[j + 7]
+    acc = np.array([a0, a1, a2, a3, a4, a5, a6, a7])
+    for j in range(m, n):
+        acc[j - m] += x[j] * x[j]
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))

@@ -7,12 +7,16 @@ control is Hairer's: the 5th/3rd-order blended error estimate and the
 ``scipy.integrate.solve_ivp(method="DOP853")``; the default is Hairer's
 (factor limits 1/3..6).
 
-Stage sums are fused numba loops by default (``arithmetic="fused"``: one
-pass over memory, 3x cheaper than BLAS at N = 4096). They round differently
-from scipy's BLAS calls, and DOP853's error estimate cancels down to the
-round-off level, so step sizes then agree with scipy to round-off only.
-``arithmetic="blas"`` repeats scipy's operations exactly: with it, the stepper
-takes bit-for-bit the steps of ``solve_ivp`` (the tests check both).
+Stage sums, the dense-output coefficients and the local error norm are
+numba loops by default (``arithmetic="fused"``: one pass over memory, 3x
+cheaper than BLAS at N = 4096, and no BLAS call, so the result does not
+depend on the BLAS kernel the CPU selects or on its thread count). They
+round differently from scipy's BLAS calls, and DOP853's error estimate
+cancels down to the round-off level, so step sizes then agree with scipy to
+round-off only. ``arithmetic="blas"`` repeats scipy's operations exactly
+(``np.dot``, ``np.linalg.norm``): with it, the stepper takes bit-for-bit the
+steps of ``solve_ivp`` in the same process, whatever the kernel (the tests
+check both), but those steps differ between kernels.
 
 Two hooks make the stepper reusable for distributed and transformed states:
 
@@ -87,15 +91,31 @@ SCIPY_CONTROLLER = Controller(safety=0.9, min_factor=0.2, max_factor=10.0, beta=
 
 
 class LocalNorm:
-    """Sum of squares over a state held entirely in this process."""
+    """Sum of squares over a state held entirely in this process.
+
+    The error estimate cancels heavily, so the summation order decides the last
+    bits of every step size: the sum is a compiled loop in a fixed order
+    (``_kernels.sum_sq``), not BLAS, whose rounding changes with the kernel the
+    CPU selects (and with it every later step of a chaotic run).
+    """
 
     def __init__(self, size: int):
         self.size = size
 
     @staticmethod
-    def sum_sq(x: np.ndarray):
-        # norm()**2 rather than a dot product: the error estimate cancels
-        # heavily, so summation order decides the last bits of the step size.
+    def sum_sq(x: np.ndarray) -> float:
+        return float(_kernels.sum_sq(_real(x)))
+
+
+class ScipyNorm(LocalNorm):
+    """scipy's ``np.linalg.norm(x)**2`` (BLAS ddot): the default of ``arithmetic="blas"``.
+
+    Reproduces solve_ivp's steps in the same process; the rounding, and so the
+    steps, depend on the BLAS kernel.
+    """
+
+    @staticmethod
+    def sum_sq(x: np.ndarray) -> float:
         return np.linalg.norm(x.ravel()) ** 2
 
 
@@ -182,7 +202,9 @@ class DOP853:
         self.max_steps = max_steps
         self.t_stop = None  # see stop_at
         self.y = np.array(y0, copy=True)
-        self.norm = norm if norm is not None else LocalNorm(self.y.size)
+        if norm is None:
+            norm = (LocalNorm if self._fused else ScipyNorm)(self.y.size)
+        self.norm = norm
         self.stats = Stats()
         dtype = np.result_type(self.y.dtype, np.float64)
         self.y = self.y.astype(dtype, copy=False)
@@ -406,7 +428,13 @@ class DOP853:
         F[0] = delta
         F[1] = h * K[0] - delta
         F[2] = 2 * delta - h * (f_new_old_frame + K[0])
-        F[3:] = h * np.dot(_co.D, K.reshape(len(K), -1)).reshape((-1,) + y_old.shape)
+        if self._fused:  # no BLAS: gemm rounds per kernel (1.2e-14 relative apart)
+            row = np.empty_like(y_old)
+            for i, d in enumerate(_co.D):
+                _kernels.combination(self._Kr, d, len(d), _real(row))
+                F[3 + i] = h * row
+        else:
+            F[3:] = h * np.dot(_co.D, K.reshape(len(K), -1)).reshape((-1,) + y_old.shape)
         return F
 
     # -- restart -------------------------------------------------------------
