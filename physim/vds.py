@@ -1,16 +1,15 @@
 """One logical dataset from per-rank files: a master file of HDF5 virtual datasets.
 
 Each MPI rank writes its own block of the output (its slab of a field, or its
-members of an ensemble) to its own file with :class:`physim.io.Writer`; no rank
+members of an ensemble) to its own file with :class:`physim.writer.OutputFile`; no rank
 ever gathers a full field. :func:`write_master` then writes a small master file
 whose variables are *virtual datasets* mapping those blocks into place along
-the distributed dimension. The ``time`` mapping is unlimited, so the master
-grows with the rank files as snapshots are appended and needs writing only
-once; ``xarray.open_dataset(master, engine="h5netcdf")`` opens it with no
-options. HDF5 resolves the rank files relative to the master's directory.
-
-If a run dies, ranks may hold different numbers of snapshots; HDF5's default
-view then shows the longest, with the missing blocks as the fill value (NaN).
+the distributed dimension. The record axes map without limit, so the master
+follows the rank files' extents and needs writing only once (after every rank
+has laid its file out: HDF5 resolves the mappings through them);
+``xarray.open_dataset(master)`` opens it with no options and shows the records
+that every rank has completed. HDF5 resolves the rank files relative to the
+master's directory.
 """
 from __future__ import annotations
 
@@ -81,7 +80,7 @@ def _describe(path):
 
 def layout(coords: dict, variables: dict, time_attrs=None) -> dict:
     """The per-file description :func:`write_master` needs, from what a rank hands its
-    :class:`physim.io.Writer` (``coords``: name -> (dims, values, attrs); ``variables``:
+    :class:`physim.writer.OutputFile` (``coords``: name -> (dims, values, attrs); ``variables``:
     name -> Var), so the master can be written before any rank file is readable."""
     sizes = {}
     info = {}

@@ -272,6 +272,8 @@ class OutputFile:
     def checkpoints(self) -> list[tuple[int, dict]]:
         """The valid checkpoints, newest first, as (sequence number, checkpoint)."""
         out = []
+        if not self.slots:  # a solver that regenerates its runs keeps no checkpoints
+            return out
         for k, (seq, n, crc, _) in enumerate(self._headers()):
             if seq <= 0:
                 continue
