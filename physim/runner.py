@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from . import cases, io
 from .integrate import IntegrationError
 from .solvers import SOLVERS, get_solver
-from .stopping import StopRequests, parse_walltime
+from .stopping import StopRequests, parse_walltime, reason_code, reason_name
 from .writer import OutputError, OutputFile, file_attrs, set_attrs
 
 log = logging.getLogger("physim")
@@ -307,7 +307,15 @@ class _Stop(Exception):
 
 
 def _drive(sim, f: OutputFile, records, params, progress, comm, out, stop: StopRequests):
-    """Write what ``records`` yields, checkpoint on schedule, stop cleanly on request."""
+    """Write what ``records`` yields, checkpoint on schedule, stop cleanly on request.
+
+    The signal handlers stay installed until the file is closed: a signal that reaches a
+    rank after the ranks agreed to stop must not kill it while it finishes."""
+    with stop:
+        _drive_records(sim, f, records, params, progress, comm, out, stop)
+
+
+def _drive_records(sim, f, records, params, progress, comm, out, stop):
     bar = _Progress(sim.times[0], sim.times[-1], params["output"]["log_interval"],
                     progress if comm.rank == 0 else "none")
     every = params["output"]["checkpoint_interval"]
@@ -333,7 +341,7 @@ def _drive(sim, f: OutputFile, records, params, progress, comm, out, stop: StopR
         return attrs
 
     try:
-        with threadpool_limits(1), stop:  # BLAS threads only slow small stage sums down
+        with threadpool_limits(1):  # BLAS threads only slow small stage sums down
             ticks = 0
             for item in records:
                 if item is not None:
@@ -352,11 +360,9 @@ def _drive(sim, f: OutputFile, records, params, progress, comm, out, stop: StopR
                 # stop early enough to finish the step in flight and write the checkpoint
                 reason = stop.check(need=2 * gap + 2 * cp_cost + 1.0)
                 due = can_checkpoint and now >= next_cp
-                if lockstep:  # every rank stops and checkpoints at the same step
-                    flags = comm.allreduce_max(np.array([reason is not None, due], float))
-                    if flags[0] and reason is None:
-                        reason = "a stop requested on another rank"
-                    due = bool(flags[1])
+                if lockstep:  # every rank stops, for the same reason, and checkpoints alike
+                    flags = comm.allreduce_max(np.array([reason_code(reason), due], float))
+                    reason, due = reason_name(int(flags[0])), bool(flags[1])
                 if due or (reason and can_checkpoint):
                     checkpoint()
                     next_cp = _time.monotonic() + every

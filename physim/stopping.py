@@ -60,6 +60,29 @@ class StopRequests:
         return False
 
 
+WALLTIME_CODE = 1000  # after every signal number
+
+
+def reason_code(reason: str | None) -> int:
+    """A stop reason as a number (0: none), so that ranks can agree on one by a max."""
+    if reason is None:
+        return 0
+    if reason == "walltime":
+        return WALLTIME_CODE
+    return int(getattr(signal, reason, WALLTIME_CODE + 1))
+
+
+def reason_name(code: int) -> str | None:
+    if code == 0:
+        return None
+    if code == WALLTIME_CODE:
+        return "walltime"
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return "a stop requested on another rank"
+
+
 def parse_walltime(text: str) -> float:
     """Seconds from ``SS``, ``MM:SS``, ``HH:MM:SS`` or ``D-HH:MM:SS`` (e.g. ``01:55:00``)."""
     s = str(text).strip()

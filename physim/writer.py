@@ -16,6 +16,11 @@ is written and is written after the record's data, so "coordinate finite" means
 "record complete". The physim xarray backend (``xarray.open_dataset(path)``)
 and :func:`physim.open` drop the records not written yet.
 
+A reader that holds the file open (a notebook watching the run, another process
+polling it) must not make the run fail: the layout is written under a temporary name
+and renamed into place (a reader never sees half of it, nor locks it), and the final
+attributes are set without HDF5's file lock if a reader holds it.
+
 Checkpoints go to one of two slots in turn; a slot's header is invalidated before
 its bytes are rewritten and set (with a CRC) after, so a kill during a checkpoint
 leaves the previous one intact.
@@ -151,9 +156,11 @@ class OutputFile:
         _check_room(path, need)
         attrs = dict(attrs)
         time_attrs = with_cf_time(attrs.pop("time_attrs", {"units": "1", "long_name": "time"}))
+        tmp = path.with_name(path.name + ".layout")
         try:
-            _write_layout(path, coords, variables, attrs, time_attrs, sizes, restart_vars,
+            _write_layout(tmp, coords, variables, attrs, time_attrs, sizes, restart_vars,
                           checkpoint_extra)
+            os.replace(tmp, path)
             out = cls.reopen(path, fresh=True)
             try:
                 os.posix_fallocate(out.fd, 0, os.fstat(out.fd).st_size)
@@ -164,9 +171,11 @@ class OutputFile:
             except AttributeError:  # a platform without posix_fallocate
                 pass
         except OutputError:
+            tmp.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
             raise
         except OSError as exc:
+            tmp.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
             raise OutputError(f"{path}: cannot create the output ({_human(need)}): "
                               f"{exc.strerror or exc}") from None
@@ -297,7 +306,13 @@ class OutputFile:
 def set_attrs(path, attrs: dict) -> None:
     """Set attributes in place where the file reserved them (``status``, the statistics
     ``create`` was given placeholders for): a full disk cannot stop those writes."""
-    with h5py.File(path, "r+") as f:
+    try:
+        f = h5py.File(path, "r+")
+    except OSError as exc:  # a reader in another process holds HDF5's lock on the file
+        if "lock" not in str(exc):
+            raise
+        f = h5py.File(path, "r+", locking=False)
+    with f:
         for k, v in attrs.items():
             if k == "status":
                 v = status_value(v)

@@ -307,3 +307,18 @@ def test_mpi_a_killed_rank_ends_the_job_and_every_file_opens(mpi, trap_reference
                                   timeout=300)
     assert _restart_mpi.returncode == 0, _restart_mpi.stderr
     _same(trap_reference, out, ["psi", "mass", "energy"])
+
+
+def test_a_reader_holding_the_file_open_does_not_stop_the_run(tmp_path):
+    """A notebook watching the run keeps the file open (HDF5 then holds a file lock):
+    the run still finishes and sets its status."""
+    case, ov = NLSE[0], ["grid.N=256", "time.end=10.0", "output.every=0.02"]
+    out = tmp_path / "watched.h5"
+    proc = subprocess.Popen(_cmd(case, out, ov), stderr=subprocess.PIPE, text=True)
+    wait_for_snapshots(out, 5, proc)
+    with xr.open_dataset(out) as ds:  # held open until the run has ended
+        assert ds.sizes["time"] >= 5
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    with xr.open_dataset(out) as ds:
+        assert ds.attrs["status"] == "completed" and ds.sizes["time"] == 501
