@@ -13,7 +13,7 @@ Layout (what ``xarray.open_dataset(path)`` sees, through physim's xarray backend
 * a 512-byte HDF5 user block naming the format, so that xarray hands the file to
   physim's backend (complex fields stay complex whichever netCDF libraries are
   installed) while HDF5, h5py, netCDF4 and ncdump read it as usual;
-* the group ``/restart`` (ignored by netCDF readers' data model users) holds two
+* the group ``/restart`` (plain HDF5; xarray does not show it) holds two
   checkpoint slots; ``physim run --restart`` continues from the newest valid one
   and reproduces the uninterrupted run bit for bit.
 
@@ -116,13 +116,14 @@ def complete_records(path) -> dict:
         parts = [path.parent / str(p, "utf-8") if isinstance(p, bytes) else path.parent / p
                  for p in f.attrs.get("physim_parts", [])]
         if not parts:
-            return {d: _complete(f[d][...]) for d in RECORD_DIMS if d in f}
+            return {d: complete_prefix(f[d][...]) for d in RECORD_DIMS if d in f}
     counts = [complete_records(p) if p.exists() else {} for p in parts]
     dims = set().union(*counts) if counts else set()
     return {d: min(c.get(d, 0) for c in counts) for d in dims}
 
 
-def _complete(coord: np.ndarray) -> int:
+def complete_prefix(coord: np.ndarray) -> int:
+    """How many leading records a coordinate marks complete (finite)."""
     bad = ~np.isfinite(coord)
     return int(np.argmax(bad)) if bad.any() else len(coord)
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import resource
+import shutil
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +41,7 @@ from h5py import h5d, h5p
 
 from . import __version__
 from .io import (CHECKPOINT_HEADER, CHECKPOINT_SLOTS, RECORD_DIMS, RESTART_GROUP, STEP_DIM,
-                 USERBLOCK, USERBLOCK_TEXT, Var, with_cf_time)
+                 USERBLOCK, USERBLOCK_TEXT, Var, complete_prefix, with_cf_time)
 
 CHUNK_BYTES = 1 << 20  # target chunk size: large sequential writes, few index entries
 
@@ -211,7 +211,7 @@ class OutputFile:
             else:
                 header_offset = None
             rows = {d: 0 for d in sizes} if fresh else {
-                d: _finite_prefix(f[d][...]) for d in sizes}
+                d: complete_prefix(f[d][...]) for d in sizes}
         out = cls(path, layout, sizes, slots, rows)
         out.header_offset = header_offset
         if not fresh and slots:
@@ -323,11 +323,6 @@ def set_attrs(path, attrs: dict) -> None:
             elif isinstance(v, (float, np.floating)):
                 v = np.float64(v)
             f.attrs.modify(k, v)
-
-
-def _finite_prefix(values: np.ndarray) -> int:
-    bad = ~np.isfinite(values)
-    return int(np.argmax(bad)) if bad.any() else len(values)
 
 
 def _restart_nbytes(var: Var, dims: dict) -> int:
