@@ -6,7 +6,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["run", "open", "__version__"]
+__all__ = ["run", "open", "Case", "__version__"]
 
 
 def __getattr__(name):
@@ -15,6 +15,9 @@ def __getattr__(name):
     if name == "run":
         from .runner import run
         return run
+    if name == "Case":
+        from .api import Case
+        return Case
     if name == "open":
         from .io import open
         return open

@@ -260,3 +260,32 @@ def _describe_params(params):
         u = f" [{p.units}]" if p.units else ""
         out.append(f"  {key:<16} {p.doc}{u}; {p.allowed()}; {d}")
     return out
+
+
+def dumps(raw: dict, header: str = "") -> str:
+    """A case dict as TOML text (what ``read_case`` reads back to the same dict)."""
+    lines = [f"# {ln}" for ln in header.splitlines()]
+    top = {k: v for k, v in raw.items() if not isinstance(v, dict)}
+    lines += [f"{k} = {_toml_value(v)}" for k, v in top.items()]
+    for sec, table in raw.items():
+        if isinstance(table, dict):
+            lines += ["", f"[{sec}]"] + [f"{k} = {_toml_value(v)}" for k, v in table.items()
+                                         if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else ("inf" if v == math.inf else
+                                            "-inf" if v == -math.inf else repr(v))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:  # a numpy scalar
+        return _toml_value(v.item())
+    raise TypeError(f"{v!r} cannot be written in a case file")

@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", parents=[q], help="run a case file")
-    r.add_argument("case", help="TOML case file, e.g. cases/nlse/soliton.toml")
+    r.add_argument("case", help="TOML case file, e.g. cases/nlse/soliton.toml, or a physim "
+                   "output to run again (its case and inputs)")
     r.add_argument("-o", "--output", help="output HDF5 file (default: <case name>.h5 here)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="SEC.KEY=VALUE",
                    help="override a case value (repeatable), e.g. --set grid.N=1024")
@@ -117,7 +118,7 @@ def check_args(args) -> None:
     """Check the file arguments before any work starts (raises cli_checks.UsageError)."""
     from . import cli_checks as c
     if args.command == "run":
-        c.case_file(args.case)
+        c.case_or_output(args.case)
         if args.walltime is not None:
             from .stopping import parse_walltime
             try:
@@ -130,6 +131,9 @@ def check_args(args) -> None:
         else:
             from .runner import default_output
             out = args.output if args.output is not None else default_output(args.case)
+            if Path(out).resolve() == Path(args.case).resolve():
+                raise c.UsageError(out, "is the run to repeat, and would be overwritten",
+                                   "write the new run elsewhere with -o PATH")
             c.new_file(out, exists_ok=args.overwrite)
     elif args.command == "info":
         if args.schema:
@@ -144,7 +148,7 @@ def check_args(args) -> None:
         c.output_file(args.output, SOLVERS, command="physim plot")
         c.new_dir(_figures_dir(args))
     elif args.command == "regress":
-        c.case_file(args.case)
+        c.case_or_output(args.case)
         c.output_file(args.reference)
     else:
         c.output_file(args.output, ANALYSIS_SOLVERS[args.analysis],
@@ -209,8 +213,14 @@ def _figures_dir(args) -> Path:
 def cmd_regress(args) -> int:
     from .runner import run
     from .testing import DEFAULT_ATOL, DEFAULT_RTOL, compare
+    from .api import Case
+    from .inputs import read
+    # the inputs the reference ran with (files may have changed or gone since)
+    case = Case(args.case, overrides=args.overrides)
+    case = case.with_(inputs={k: v for k, v in read(args.reference).items()
+                              if k not in case.inputs})
     with tempfile.TemporaryDirectory() as tmp:
-        out = run(args.case, Path(tmp) / "run.h5", overrides=args.overrides, progress="none")
+        out = run(case, Path(tmp) / "run.h5", progress="none")
         res = compare(out, args.reference,
                       rtol=DEFAULT_RTOL if args.rtol is None else args.rtol,
                       atol=DEFAULT_ATOL if args.atol is None else args.atol)

@@ -77,6 +77,15 @@ def case_file(path) -> None:
         raise UsageError(path, f"not valid TOML ({exc})", CASE) from None
 
 
+def case_or_output(path) -> None:
+    """A case file, or a physim output whose case (and inputs) run again."""
+    from .io import is_physim_file
+    if is_physim_file(path):
+        output_file(path)
+    else:
+        case_file(path)
+
+
 def _writable_dir(d: Path, name) -> None:
     if not d.is_dir():
         raise UsageError(name, f"the directory {str(d)!r} does not exist",

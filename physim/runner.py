@@ -12,6 +12,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import cases, io
+from . import inputs as input_group
 from .integrate import IntegrationError
 from .solvers import SOLVERS, get_solver
 from .stopping import StopRequests, parse_walltime, reason_code, reason_name
@@ -24,25 +25,27 @@ class RunError(RuntimeError):
     """A run stopped early; the output written so far is readable."""
 
 
-def load(case, overrides=()) -> tuple[dict, str]:
-    """Resolve a case (path, TOML text or dict) into validated parameters and its text."""
-    if isinstance(case, dict):
-        raw, text = case, json.dumps(case)
-    elif isinstance(case, str) and "\n" in case:
-        raw, text = cases.tomllib.loads(case), case
-    else:
-        raw, text = cases.read_case(case)
-    raw = cases.apply_overrides(raw, overrides)
+def validate(raw: dict) -> dict:
+    """Validate a raw case dict against its solver's schema (raises CaseError)."""
     solver = raw.get("solver")
     if not isinstance(solver, str):
         raise cases.CaseError([f"solver: required at the top of the case; expected one of "
                                + ", ".join(repr(s) for s in sorted(SOLVERS))])
-    module = get_solver(solver)
-    return cases.validate(raw, module.SCHEMA), text
+    return cases.validate(raw, get_solver(solver).SCHEMA)
+
+
+def load(case, overrides=()) -> tuple[dict, str]:
+    """Resolve a case (path, TOML text, dict or :class:`physim.Case`) into validated
+    parameters and the case text the output records."""
+    from .api import Case
+    c = Case(case, overrides=overrides)
+    return c.params, c.text
 
 
 def default_output(case) -> Path:
-    stem = Path(case).stem if isinstance(case, (str, Path)) and "\n" not in str(case) else "run"
+    source = getattr(case, "source", case)
+    stem = Path(source).stem if isinstance(source, (str, Path)) and source and \
+        "\n" not in str(source) else "run"
     return Path(f"{stem}.h5")
 
 
@@ -86,9 +89,15 @@ class _Progress:
             self.bar.close()
 
 
-def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
-        progress="auto", walltime=None) -> Path:
-    """Run ``case`` (a TOML path, TOML text or dict) and return the output path.
+def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite=False,
+        progress="auto", walltime=None, **sections) -> Path:
+    """Run ``case`` and return the output path.
+
+    ``case``: a TOML path, TOML text, a dict, a :class:`physim.Case`, or a physim output
+    (its case and inputs run again). Keyword sections update the case key by key, e.g.
+    ``run("soliton.toml", grid={"N": 1024}, time={"end": 5})``; ``output`` given as a
+    dict is the ``[output]`` section. ``inputs`` ({name: array, callable or
+    DataArray}) are the solver's inputs (:mod:`physim.inputs`), e.g. ``{"psi": psi0}``.
 
     ``restart=PATH`` continues the run stored in PATH from its newest checkpoint; the
     case must then resolve to the same parameters (``time.end`` may grow).
@@ -99,7 +108,11 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     stop = StopRequests(None if walltime is None else
                         (walltime if isinstance(walltime, (int, float)) else
                          parse_walltime(walltime)))
-    params, text = load(case, overrides)
+    from .api import Case
+    if isinstance(output, dict):  # the [output] section, not a path
+        sections["output"], output = output, None
+    case = Case(case, overrides=overrides, inputs=inputs, **sections)
+    params, text = case.params, case.text
     module = get_solver(params["solver"])
     from .parallel import get_comm  # imports mpi4py only under an MPI launcher
     comm = get_comm()
@@ -109,11 +122,13 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     if restart is not None:
         return _restart(module, params, Path(restart), progress, comm, stop)
     out = Path(output) if output is not None else default_output(case)
+    if case.source and Path(case.source).resolve() == out.resolve():
+        raise RunError(f"{out} is the run to repeat; write the new run elsewhere (-o PATH)")
     exists = comm.bcast(out.exists() if comm.rank == 0 else None)
     if exists and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (CLI: --overwrite), "
                               "another -o path, or --restart to continue it")
-    sim = _simulation(module, params, comm)
+    sim, used = _simulation(module, params, comm, case.inputs)
     if comm.rank == 0:
         for old in [out] + (sorted(part_dir(out).glob("rank*.h5")) if part_dir(out).is_dir()
                             else []):
@@ -128,7 +143,8 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
     sizes = record_sizes(sim)
     try:
         f, problem = OutputFile.create(path, coords=coords, variables=variables, attrs=attrs,
-                                       sizes=sizes, restart_vars=sim.restart_variables()), None
+                                       sizes=sizes, restart_vars=sim.restart_variables(),
+                                       inputs=used), None
     except OutputError as exc:
         f, problem = None, str(exc)
     problems = [p for p in comm.allgather(problem) if p]
@@ -146,6 +162,7 @@ def run(case, output=None, *, overrides=(), restart=None, overwrite=False,
             vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
                              sim.split_dim, layouts=layouts, static=static,
                              attrs={**master_attrs, **file_attrs("running")})
+            input_group.append(out, used)
         comm.barrier()
     _drive(sim, f, sim.run(), params, progress, comm, out, stop)
     return out
@@ -176,15 +193,22 @@ def part_path(out: Path, comm, rank: int | None = None) -> Path:
     return part_dir(out) / f"rank{comm.rank if rank is None else rank:04d}.h5"
 
 
-def _simulation(module, params, comm):
-    if not getattr(module.Simulation, "distributed", False):
-        return module.Simulation(params)
+def _simulation(module, params, comm, given=None):
+    """The solver's Simulation for ``params`` on ``comm``, and the inputs it used."""
+    declared = getattr(module, "INPUTS", {})
+    ins = input_group.Inputs(params, declared, given)
+    kwargs = {"inputs": ins} if declared else {}
     try:
-        return module.Simulation(params, comm)
+        if not getattr(module.Simulation, "distributed", False):
+            sim = module.Simulation(params, **kwargs)
+        else:
+            sim = module.Simulation(params, comm, **kwargs)
     except ValueError as exc:  # the case does not fit the ranks (checked before any work)
         if type(exc).__name__ == "LayoutError":
             raise RunError(str(exc)) from None
         raise
+    ins.finish()
+    return sim, ins.resolved
 
 
 def _restart(module, params, path: Path, progress, comm, stop) -> Path:
@@ -206,7 +230,7 @@ def _restart(module, params, path: Path, progress, comm, stop) -> Path:
         raise cases.CaseError([f"{k}: {a!r} in {path.name}, {b!r} in the case; a restart must use "
                                "the same parameters (only time.end may grow)" for k, a, b in diff],
                               "restart")
-    sim = _simulation(module, params, comm)
+    sim, used = _simulation(module, params, comm, input_group.read(part))
     f = OutputFile.reopen(part)
     found = f.checkpoints()
     seqs = [s for s, _ in found]
@@ -222,7 +246,7 @@ def _restart(module, params, path: Path, progress, comm, stop) -> Path:
     rows = cp.pop("_rows")
     sizes = record_sizes(sim)
     if any(n > f.sizes.get(d, 0) for d, n in sizes.items()):
-        f = _grow(f, sim, params, sizes, rows, cp)
+        f = _grow(f, sim, params, sizes, rows, cp, used)
     if rows.get("time", 0) >= sizes["time"]:
         f.close()
         log.info("%s already holds all %d snapshots", path, sizes["time"])
@@ -234,7 +258,7 @@ def _restart(module, params, path: Path, progress, comm, stop) -> Path:
     return path
 
 
-def _grow(f: OutputFile, sim, params, sizes, rows, cp) -> OutputFile:
+def _grow(f: OutputFile, sim, params, sizes, rows, cp, used) -> OutputFile:
     """A copy of ``f`` laid out for more records (time.end grew), swapped in atomically."""
     import h5py
     f.close()
@@ -245,7 +269,7 @@ def _grow(f: OutputFile, sim, params, sizes, rows, cp) -> OutputFile:
     attrs.update(io.params_attrs(params), case=attrs.get("case", ""))
     attrs["time_attrs"] = sim.attrs().get("time_attrs", {"units": "1", "long_name": "time"})
     g = OutputFile.create(tmp, coords=sim.coords(), variables=sim.variables(), attrs=attrs,
-                          sizes=sizes, restart_vars=sim.restart_variables())
+                          sizes=sizes, restart_vars=sim.restart_variables(), inputs=used)
     with h5py.File(f.path, "r") as old:
         for axis, n in rows.items():
             if n:

@@ -40,6 +40,7 @@ import numpy as np
 from h5py import h5d, h5p
 
 from . import __version__
+from . import inputs as input_group
 from .io import (CHECKPOINT_HEADER, CHECKPOINT_SLOTS, RECORD_DIMS, RESTART_GROUP, STEP_DIM,
                  USERBLOCK, USERBLOCK_TEXT, Var, complete_prefix, with_cf_time)
 
@@ -143,23 +144,26 @@ class OutputFile:
     @classmethod
     def create(cls, path, *, coords: dict, variables: dict[str, Var], attrs: dict,
                sizes: dict, restart_vars: dict[str, Var] | None = None,
-               checkpoint_extra: int = 1 << 16) -> "OutputFile":
+               checkpoint_extra: int = 1 << 16, inputs: dict | None = None) -> "OutputFile":
         """Lay out ``path`` for ``sizes`` records along each record axis (``time``, ``t_step``)
         and return it open for writing. ``attrs`` may hold ``time_attrs`` for the time
-        coordinate. Fails (OutputError, nothing left behind) if the disk or the file-size
+        coordinate; ``inputs`` ({name: :class:`physim.inputs.Resolved`}) go into the group
+        ``/inputs``. Fails (OutputError, nothing left behind) if the disk or the file-size
         limit cannot hold the whole run."""
         path = Path(path)
         restart_vars = restart_vars or {}
         sizes = {d: int(n) for d, n in sizes.items()
                  if d == "time" or any(v.dims[0] == d for v in variables.values())}
         need = cls.needed_bytes(coords, variables, sizes, restart_vars) + 2 * checkpoint_extra
+        inputs = inputs or {}
+        need += input_group.nbytes(inputs)
         _check_room(path, need)
         attrs = dict(attrs)
         time_attrs = with_cf_time(attrs.pop("time_attrs", {"units": "1", "long_name": "time"}))
         tmp = path.with_name(path.name + ".layout")
         try:
             _write_layout(tmp, coords, variables, attrs, time_attrs, sizes, restart_vars,
-                          checkpoint_extra)
+                          checkpoint_extra, inputs)
             os.replace(tmp, path)
             out = cls.reopen(path, fresh=True)
             try:
@@ -345,7 +349,8 @@ def _check_room(path: Path, need: int) -> None:
                           f"limit (ulimit -f) is {_human(limit)}")
 
 
-def _write_layout(path, coords, variables, attrs, time_attrs, sizes, restart_vars, extra):
+def _write_layout(path, coords, variables, attrs, time_attrs, sizes, restart_vars, extra,
+                  inputs):
     import h5netcdf
     with h5netcdf.File(path, "w", userblock_size=USERBLOCK) as f:
         dims = {d: None for d in sizes}
@@ -383,6 +388,7 @@ def _write_layout(path, coords, variables, attrs, time_attrs, sizes, restart_var
             v.attrs.update(var.attrs)
         f.attrs.update(attrs)
         f.attrs.update(file_attrs("running"))
+        input_group.write_group(f, inputs)
     with h5py.File(path, "r+") as f:  # the restart slots: plain HDF5, invisible to xarray
         if restart_vars:
             dims = {d: n for _, (ds, values, _) in coords.items() for d, n in zip(ds, np.shape(values))}

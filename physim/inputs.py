@@ -1,0 +1,422 @@
+"""What a user brings to a run: initial states, potentials... as arrays, callables or files.
+
+A solver declares the inputs it accepts (``INPUTS``: name -> :class:`Input`), each owned
+by a case section. That section then takes two more kinds, made by
+:func:`source_kinds`:
+
+* ``kind = "array"``: the values come from the Python API,
+  ``physim.run(case, inputs={"psi": array_or_callable})`` (or a keyword section such as
+  ``initial={"psi": ...}``). An array must have the grid's shape; a callable is called
+  with the grid coordinates (one broadcastable array per dimension, in the input's
+  dimension order) and its result is broadcast to that shape. An ``xarray.DataArray``
+  is matched by its coordinates, like a file.
+* ``kind = "file"``: ``path`` (any physim output, a multi-rank master included, or any
+  netCDF/HDF5 file xarray opens), ``variable`` (default: the input's own name, which is
+  the name physim writes it under), ``time`` or ``index`` (which record; default the
+  last complete one), ``member`` (which realisation, when the variable has an
+  ensemble or replica dimension) and ``interpolate``.
+
+A state given on another grid is refused, naming both grids, unless
+``interpolate = true``: periodic dimensions are then resampled spectrally (the
+trigonometric interpolant; the box must be the same), the others linearly (zero
+outside the source grid).
+
+Whatever came in is written into the output's group ``/inputs`` (every array as it
+was used, with its source: the path and sha256 of a file, the name of a callable),
+so that the output alone reproduces the run: ``physim run OUT.h5`` runs it again,
+and ``--restart`` and ``physim regress`` read the inputs from there.
+``xarray.open_dataset(out, group="inputs")`` shows them.
+
+Every problem (a wrong shape, dtype or non-finite value, a file without the variable
+or the time asked, a callable that raises) is one line naming the key and what was
+expected, raised as :class:`physim.cases.CaseError` before any work starts.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .cases import REQUIRED, CaseError, Param
+
+GROUP = "inputs"
+SOURCE_KINDS = ("array", "file")
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input a solver accepts: the section that owns it, what it is, whether a
+    section of kind array/file must provide it."""
+
+    section: str
+    doc: str
+    required: bool = True
+
+
+def source_kinds(names, extra: dict | None = None) -> dict[str, dict[str, Param]]:
+    """The ``array`` and ``file`` kinds of a section that owns the inputs ``names``
+    (each with the solver's ``extra`` keys, e.g. a noise level)."""
+    extra = dict(extra or {})
+    names = list(names)
+    file = {"path": Param(REQUIRED, str, "the file: a physim output or any netCDF/HDF5 "
+                          "file with the run's coordinates")}
+    if len(names) == 1:
+        file["variable"] = Param(names[0], str, "the variable to read")
+    file.update({
+        "time": Param(None, float, "the record at this time (default: the last complete one)"),
+        "index": Param(None, int, "the record at this index (negative counts from the end)"),
+        "member": Param(None, int, "the realisation, when the variable has an ensemble or "
+                        "replica dimension", min=0),
+        "interpolate": Param(False, bool, "resample a state on another grid (spectrally "
+                             "along periodic dimensions, linearly along the others)"),
+    })
+    return {"array": extra, "file": {**file, **extra}}
+
+
+def wanted(params: dict, declared: dict) -> dict:
+    """{name: Input} of the declared inputs whose section asks for them."""
+    return {n: i for n, i in declared.items()
+            if params.get(i.section, {}).get("kind") in SOURCE_KINDS}
+
+
+def fail(key: str, problem: str):
+    raise CaseError([f"{key}: {problem}"], "input")
+
+
+@dataclass
+class Resolved:
+    """An input as the run uses it: on the run's grid, with where it came from."""
+
+    dims: tuple
+    coords: dict          # {dim: values}
+    values: np.ndarray
+    attrs: dict
+
+
+class Inputs:
+    """The inputs of one run: what the user gave, resolved on demand by the solver.
+
+    The solver calls :meth:`array` for each input its case asks for, with the grid
+    coordinates it needs them on (global, the same on every rank); the frame writes
+    :attr:`resolved` into the output and checks with :meth:`finish` that nothing
+    given went unused."""
+
+    def __init__(self, params: dict, declared: dict, given: dict | None = None):
+        self.params, self.declared = params, declared
+        self.given = dict(given or {})
+        self.resolved: dict[str, Resolved] = {}
+        unknown = [n for n in self.given if n not in declared]
+        if unknown:
+            fail(f"inputs[{unknown[0]!r}]", "not an input of the "
+                 f"{params.get('solver')} solver; it takes "
+                 + (", ".join(repr(n) for n in declared) or "none"))
+        for name, value in self.given.items():
+            sec = declared[name].section
+            kind = params.get(sec, {}).get("kind")
+            if kind != "array" and not isinstance(value, Resolved):
+                fail(f"{sec}.{name}", f"given as an array, but {sec}.kind = {kind!r}; "
+                     f"set {sec}.kind = 'array' (physim does when the case does not say)")
+
+    def wants(self, name: str) -> bool:
+        return name in wanted(self.params, self.declared)
+
+    def array(self, name: str, coords: dict, dtype=float, periodic=()) -> np.ndarray | None:
+        """The input ``name`` on the grid ``coords`` ({dim: 1-D values}, in the input's
+        dimension order) as a ``dtype`` array, or None when an optional input is not
+        given. ``periodic``: the dims whose values are a periodic grid."""
+        spec = self.declared[name]
+        sec = self.params[spec.section]
+        key = f"{spec.section}.{name}"
+        dims = tuple(coords)
+        coords = {d: np.asarray(v) for d, v in coords.items()}
+        shape = tuple(len(v) for v in coords.values())
+        if name in self.given:
+            value = self.given[name]
+            if isinstance(value, Resolved):  # stored in an earlier run's output
+                out, attrs = _checked(key, value.values, shape, dims, dtype), value.attrs
+            else:
+                out, attrs = _from_python(key, value, coords, dtype, periodic)
+        elif sec["kind"] == "file":
+            out, attrs = _from_file(key, sec, name, coords, dtype, periodic)
+        elif spec.required:
+            fail(key, f"{spec.section}.kind = 'array' needs this input ({spec.doc}): pass "
+                 f"physim.run(..., inputs={{{name!r}: array}}) with shape {shape} over "
+                 f"{dims}")
+        else:
+            return None
+        self.resolved[name] = Resolved(dims, coords, out, attrs)
+        return out
+
+    def finish(self):
+        """Refuse inputs that were given but that the solver did not use."""
+        unused = [n for n in self.given if n not in self.resolved]
+        if unused:
+            spec = self.declared[unused[0]]
+            fail(f"{spec.section}.{unused[0]}", "given, but this case does not use it")
+
+
+# -- sources -----------------------------------------------------------------------------
+
+def _from_python(key, value, coords, dtype, periodic):
+    dims = tuple(coords)
+    shape = tuple(len(v) for v in coords.values())
+    if callable(value) and not _is_dataarray(value):
+        grids = np.meshgrid(*coords.values(), indexing="ij", sparse=True)
+        try:
+            got = value(*grids)
+        except Exception as exc:  # the user's function: say which key it was
+            fail(key, f"the callable {_name(value)} raised {type(exc).__name__}: {exc}")
+        try:
+            got = np.broadcast_to(np.asarray(got), shape)
+        except ValueError:
+            fail(key, f"the callable {_name(value)} returned shape {np.shape(got)}; expected "
+                 f"{shape} over {dims} (or one that broadcasts to it)")
+        return _checked(key, got, shape, dims, dtype), {"source": "callable",
+                                                        "callable": _name(value)}
+    if _is_dataarray(value):
+        got, how = _on_grid(key, value, coords, periodic, interpolate=False)
+        return _checked(key, got, shape, dims, dtype), {"source": "xarray.DataArray", **how}
+    try:
+        got = np.asarray(value)
+    except Exception as exc:
+        fail(key, f"cannot be read as an array ({type(exc).__name__}: {exc})")
+    return _checked(key, got, shape, dims, dtype), {"source": "array"}
+
+
+def _from_file(key, sec, name, coords, dtype, periodic):
+    import xarray as xr
+
+    from .io import is_physim_file
+    from .io import open as open_output
+    path = Path(sec["path"]).expanduser()
+    where = f"{key.split('.')[0]}.path"
+    if not path.is_file():
+        fail(where, f"{str(path)!r} does not exist")
+    variable = sec.get("variable", name)
+    try:
+        ds = open_output(path) if is_physim_file(path) else xr.open_dataset(path)
+    except Exception as exc:
+        fail(where, f"{str(path)!r} is not a netCDF/HDF5 file xarray can open "
+             f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+    with ds:
+        if variable not in ds.variables:
+            fail(key.split(".")[0] + (".variable" if "variable" in sec else ""),
+                 f"{path.name} has no variable {variable!r}; it has "
+                 + ", ".join(repr(v) for v in ds.data_vars))
+        da, picked = _select(key.split(".")[0], ds[variable], tuple(coords), sec, path.name)
+        got, how = _on_grid(key, da, coords, periodic, sec["interpolate"])
+    shape = tuple(len(v) for v in coords.values())
+    attrs = {"source": "file", "path": str(path.resolve()), "sha256": sha256(path),
+             "variable": variable, **picked, **how}
+    return _checked(key, got, shape, tuple(coords), dtype), attrs
+
+
+def _select(sec_name, da, dims, sec, fname):
+    """``da`` without its record and member dimensions: the record asked for."""
+    picked = {}
+    extra = [d for d in da.dims if d not in dims]
+    record = [d for d in extra if d in ("time", "t_step")]
+    if sec["time"] is not None and sec["index"] is not None:
+        fail(f"{sec_name}.time", "give time or index, not both")
+    if record:
+        d = record[0]
+        n = da.sizes[d]
+        if n == 0:
+            fail(f"{sec_name}.path", f"{fname}: {da.name!r} has no complete record yet")
+        if sec["time"] is not None:
+            t = np.asarray(da[d].values, dtype=float)
+            i = int(np.argmin(np.abs(t - sec["time"])))
+            tol = 1e-9 * max(1.0, abs(sec["time"]), float(np.max(np.abs(t))))
+            if abs(t[i] - sec["time"]) > tol:
+                fail(f"{sec_name}.time", f"{fname} has no record at {d} = {sec['time']:g}; "
+                     f"it has {n} from {t[0]:g} to {t[-1]:g} (nearest {t[i]:.12g})")
+        else:
+            i = -1 if sec["index"] is None else sec["index"]
+            if not -n <= i < n:
+                fail(f"{sec_name}.index", f"{i} is out of range: {fname} has {n} records "
+                     f"of {da.name!r}")
+            i %= n
+        picked = {"record_dim": d, "record_index": i,
+                  "record_coord": float(da[d].values[i]) if d in da.coords else float(i)}
+        da = da.isel({d: i})
+        extra.remove(d)
+    if sec["member"] is not None:
+        many = [d for d in extra if da.sizes[d] > 1]
+        if not many:
+            fail(f"{sec_name}.member", f"{da.name!r} in {fname} has no ensemble or replica "
+                 "dimension to choose from")
+        d = many[0]
+        if sec["member"] >= da.sizes[d]:
+            fail(f"{sec_name}.member", f"{sec['member']} is out of range: {da.name!r} has "
+                 f"{da.sizes[d]} along {d!r}")
+        da = da.isel({d: sec["member"]})
+        picked["member"] = sec["member"]
+        extra.remove(d)
+    for d in extra:
+        if da.sizes[d] == 1:
+            da = da.isel({d: 0})
+        else:
+            fail(f"{sec_name}.member", f"{da.name!r} in {fname} has the dimension {d!r} "
+                 f"({da.sizes[d]}) that the input lacks; choose one with member = i")
+    return da, picked
+
+
+def _on_grid(key, da, coords, periodic, interpolate):
+    """The values of DataArray ``da`` on the grid ``coords``: as they are when the grids
+    agree, resampled when ``interpolate``, else refused naming both grids."""
+    dims = tuple(coords)
+    missing = [d for d in dims if d not in da.dims]
+    if missing or len(da.dims) != len(dims):
+        fail(key, f"has dims {tuple(da.dims)}; the run needs {dims}")
+    da = da.transpose(*dims)
+    values = np.asarray(da.values)
+    how = {}
+    for axis, d in enumerate(dims):
+        target = coords[d]
+        source = np.asarray(da[d].values, dtype=float) if d in da.coords else None
+        if source is None:
+            if values.shape[axis] != len(target):
+                fail(key, f"{d}: {values.shape[axis]} points; the run has {len(target)} "
+                     "(and the source has no coordinate values to interpolate from)")
+            continue
+        if _same_grid(source, target):
+            continue
+        if not interpolate:
+            fail(key, f"{d}: the source grid ({_grid(source)}) differs from the run's "
+                 f"({_grid(target)}); set interpolate = true to resample it")
+        values = _resample(key, d, values, axis, source, target, d in periodic)
+        how[f"interpolated_{d}"] = _grid(source)
+    return values, how
+
+
+def _same_grid(a, b):
+    if len(a) != len(b):
+        return False
+    scale = max(float(np.max(np.abs(b))) if len(b) else 1.0, 1e-300)
+    return bool(np.allclose(a, b, rtol=0, atol=1e-9 * scale))
+
+
+def _grid(x):
+    if len(x) < 2:
+        return f"{len(x)} point" + ("" if len(x) == 1 else "s")
+    return f"{len(x)} points from {x[0]:.6g} to {x[-1]:.6g}"
+
+
+def _resample(key, d, values, axis, source, target, periodic):
+    if periodic:
+        ds, dt = np.diff(source), np.diff(target)
+        uniform = np.allclose(ds, ds[0], rtol=1e-9) and np.allclose(dt, dt[0], rtol=1e-9)
+        Ls, Lt = ds[0] * len(source), dt[0] * len(target)
+        if not uniform or not np.isclose(Ls, Lt, rtol=1e-9) or not np.isclose(
+                source[0], target[0], rtol=0, atol=1e-9 * Lt):
+            fail(key, f"{d}: spectral resampling needs the same periodic box; the source is "
+                 f"{_grid(source)} (period {Ls:.6g}), the run {_grid(target)} (period "
+                 f"{Lt:.6g})")
+        from scipy.signal import resample
+        return resample(values, len(target), axis=axis)
+    from scipy.interpolate import interp1d
+    lo, hi = source[0], source[-1]
+    if lo > hi:
+        source, values = source[::-1], np.flip(values, axis)
+    return interp1d(source, values, axis=axis, bounds_error=False, fill_value=0.0,
+                    assume_sorted=True)(target)
+
+
+def _checked(key, got, shape, dims, dtype):
+    got = np.asarray(got)
+    if got.shape != shape:
+        fail(key, f"shape {got.shape}; expected {shape} over {dims}")
+    want = np.dtype(dtype)
+    if got.dtype.kind not in "biufc":
+        fail(key, f"dtype {got.dtype}; expected numbers ({want})")
+    if got.dtype.kind == "c" and want.kind != "c":
+        if np.any(got.imag != 0):
+            fail(key, f"complex values; this input is real ({want})")
+        got = got.real
+    out = np.array(got, dtype=want)  # a copy the solver owns
+    bad = ~np.isfinite(out)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        fail(key, f"{int(bad.sum())} non-finite values (the first at index {where}); "
+             "expected finite numbers")
+    return out
+
+
+def _is_dataarray(value):
+    return type(value).__name__ == "DataArray" and hasattr(value, "dims")
+
+
+def _name(fn):
+    mod = getattr(fn, "__module__", None)
+    qual = getattr(fn, "__qualname__", type(fn).__name__)
+    return f"{mod}.{qual}" if mod else qual
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# -- in the output -------------------------------------------------------------------------
+
+def write_group(f, resolved: dict):
+    """Write the inputs into the open h5netcdf file ``f`` as the group ``/inputs``."""
+    if not resolved:
+        return
+    g = f.create_group(GROUP)
+    dims = {}
+    for r in resolved.values():
+        for d, v in r.coords.items():
+            dims.setdefault(d, v)
+    g.dimensions = {d: len(v) for d, v in dims.items()}
+    for d, v in dims.items():
+        g.create_variable(d, (d,), data=np.asarray(v))
+    for name, r in resolved.items():
+        v = g.create_variable(name, r.dims, data=r.values)
+        v.attrs.update({k: (str(x) if not isinstance(x, (int, float)) else x)
+                        for k, x in r.attrs.items()})
+    g.attrs["about"] = ("the inputs of the run as it used them; physim run on this file, "
+                        "--restart and physim regress read them from here")
+
+
+def append(path, resolved: dict):
+    """Add the group ``/inputs`` to an existing file (the master of a multi-rank run)."""
+    if resolved:
+        import h5netcdf
+        with h5netcdf.File(path, "a") as f:
+            write_group(f, resolved)
+
+
+def nbytes(resolved: dict) -> int:
+    return sum(r.values.nbytes + sum(np.asarray(v).nbytes for v in r.coords.values())
+               for r in resolved.values())
+
+
+def read(path) -> dict:
+    """{name: Resolved} stored in an output (a multi-rank master: from its first rank file)."""
+    import h5py
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        parts = [p.decode() if isinstance(p, bytes) else str(p)
+                 for p in f.attrs.get("physim_parts", [])]
+        if parts and GROUP not in f:
+            return read(path.parent / parts[0])
+        if GROUP not in f:
+            return {}
+        g = f[GROUP]
+        out = {}
+        for name, ds in g.items():
+            if ds.is_scale:
+                continue
+            dims = tuple(dd[0].name.rsplit("/", 1)[-1] for dd in ds.dims)
+            coords = {d: g[d][...] for d in dims}
+            attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in ds.attrs.items()
+                     if k not in ("DIMENSION_LIST", "_Netcdf4Coordinates", "_Netcdf4Dimid")}
+            out[name] = Resolved(dims, coords, ds[...], attrs)
+    return out
+
