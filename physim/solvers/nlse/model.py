@@ -108,8 +108,8 @@ def _per_axis(value, dim, name):
 
 class NLSE:
     """The model on a grid of ``N`` points per axis over a box of side ``L`` (scalars or
-    one value per axis). ``potential``: None or a callable ``V(*local_grids)``
-    returning V on this rank's physical points. ``comm``: the communicator the
+    one value per axis). ``potential``: None, a callable ``V(*local_grids)``
+    returning V on this rank's physical points, or V on the whole grid (an array). ``comm``: the communicator the
     field is split over (default: one rank)."""
 
     def __init__(self, L, N, beta: float = 0.5, gamma: float = 1.0, dealias: float = 2 / 3,
@@ -185,7 +185,9 @@ class NLSE:
         self.local_grids = self._local_grids()
         self.V = None
         if potential is not None:
-            V = np.asarray(potential(*self.local_grids), dtype=np.float64)
+            V = (potential[self.fft.physical_index] if isinstance(potential, np.ndarray)
+                 else potential(*self.local_grids))
+            V = np.asarray(V, dtype=np.float64)
             self.V = np.ascontiguousarray(np.broadcast_to(V, self.fft.local_physical_shape))
         self._V_flat = self.V.reshape(-1) if self.V is not None else _EMPTY_R
 

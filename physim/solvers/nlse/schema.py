@@ -2,6 +2,7 @@
 from math import prod as np_prod
 
 from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
+from ...inputs import Input, source_kinds
 
 INF = float("inf")
 
@@ -48,10 +49,12 @@ INITIAL = Variants("kind", {
                "width": Param(2.0, float, "1/e half-width of the envelope", min=0, min_open=True),
                "charge": Param(1, int, "winding number n: psi ~ (x + i y)^n near the core"),
                **_NOISE},
+    **source_kinds(["psi"], _NOISE),
 }, doc="initial condition; exact-solution kinds are evaluated at t = time.start. "
        "soliton, solitons, akhmediev and peregrine are 1-D; line_soliton (a 1-D soliton "
        "along the box diagonal, exact in a square periodic box) and vortex are 2-D; "
-       "gaussian and plane_wave work in any dimension")
+       "gaussian and plane_wave work in any dimension; array (from the Python API) and "
+       "file (any physim output or netCDF/HDF5 file on the run's x, y, z) give psi itself")
 
 POTENTIAL = Variants("kind", {
     "none": {},
@@ -61,8 +64,15 @@ POTENTIAL = Variants("kind", {
                        "beta = 1/2)", min=0),
         "center": Param(0.0, "float|floats", "trap centre c per axis"),
     },
+    **source_kinds(["V"]),
 }, default="none", doc="external potential V(x) in i psi_t + beta lap psi - V psi + "
-                      "gamma |psi|^2 psi = 0")
+                      "gamma |psi|^2 psi = 0; array (Python API) or file give V on the grid")
+
+# what a case can bring instead of the built-in kinds (see physim.inputs)
+INPUTS = {
+    "psi": Input("initial", "the initial field psi(x, time.start), complex, on the grid x[, y, z]"),
+    "V": Input("potential", "the external potential V(x), real, on the grid x[, y, z]"),
+}
 
 SECTIONS = {
     "model": {

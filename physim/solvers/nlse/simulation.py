@@ -22,6 +22,7 @@ import logging
 import numpy as np
 
 from ...integrate import DOP853, HAIRER_CONTROLLER, SCIPY_CONTROLLER, Checkpoint, Controller
+from ...inputs import SOURCE_KINDS
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from . import exact
@@ -35,11 +36,21 @@ class LayoutError(ValueError):
     """The case cannot be spread over the ranks it was launched on."""
 
 
-def potential_function(p: dict, beta: float, dim: int):
-    """V(*local_grids) for the case's ``[potential]`` section, or None."""
+def grid_coords(p: dict) -> dict:
+    """{x, y, z: the whole grid's points} of a case: where its inputs are given."""
+    dim = dims(p)
+    Ls, Ns = per_axis(p["grid"]["L"], dim), per_axis(p["grid"]["N"], dim)
+    return {name: -L / 2 + (L / n) * np.arange(int(n)) for name, L, n in zip("xyz", Ls, Ns)}
+
+
+def potential_function(p: dict, beta: float, dim: int, inputs=None):
+    """V for the case's ``[potential]`` section: None, ``V(*local_grids)``, or the array
+    on the whole grid that ``inputs`` resolves."""
     pot = p["potential"]
     if pot["kind"] == "none":
         return None
+    if pot["kind"] in SOURCE_KINDS:
+        return inputs.array("V", grid_coords(p), float, periodic=tuple("xyz"[:dim]))
     omega, centre = per_axis(pot["omega"], dim), per_axis(pot["center"], dim)
 
     def V(*grids):
@@ -68,8 +79,9 @@ def _noise(model: NLSE, seed: int, member: int) -> np.ndarray:
     return out
 
 
-def initial_field(model: NLSE, p: dict, member: int = 0) -> np.ndarray:
-    """ψ(x, time.start) on this rank's points, for the case's ``[initial]`` section."""
+def initial_field(model: NLSE, p: dict, member: int = 0, given=None) -> np.ndarray:
+    """ψ(x, time.start) on this rank's points, for the case's ``[initial]`` section
+    (``given``: ψ on the whole grid, for the kinds array and file)."""
     ini, t0 = p["initial"], p["time"]["start"]
     beta, gamma, dim = model.beta, model.gamma, model.dim
     grids = model.local_grids
@@ -95,7 +107,9 @@ def initial_field(model: NLSE, p: dict, member: int = 0) -> np.ndarray:
         return exact.line_soliton(*grids, t0, model.Ls[0], ini["amplitude"],
                                   ini["velocity_modes"], beta, gamma)
     shape = model.local_physical_shape
-    if kind == "plane_wave":
+    if kind in SOURCE_KINDS:
+        psi = given[model.fft.physical_index].copy()
+    elif kind == "plane_wave":
         k0 = 2 * np.pi / model.Ls[0] * np.rint(ini["wavenumber"] * model.Ls[0] / (2 * np.pi))
         psi = np.broadcast_to(ini["amplitude"] * np.exp(1j * k0 * x) + 0j, shape).copy()
     elif kind == "gaussian":
@@ -121,10 +135,13 @@ class Simulation:
     solver = "nlse"
     distributed = True
 
-    def __init__(self, params: dict, comm=None):
+    def __init__(self, params: dict, comm=None, inputs=None):
         self.params = p = params
         self.comm = comm = comm if comm is not None else SerialComm()
         num = p["numerics"]
+        # the whole field on every rank (each keeps its block): the same on any rank count
+        self.psi0 = (inputs.array("psi", grid_coords(p), complex, periodic=tuple("xyz"[:dims(p)]))
+                     if p["initial"]["kind"] in SOURCE_KINDS else None)
         dim = self.dim = dims(p)
         M = p["ensemble"]["members"]
         self.ensemble = M > 1
@@ -148,7 +165,7 @@ class Simulation:
         beta = p["model"]["beta"]
         self.model = NLSE(per_axis(p["grid"]["L"], dim), N, beta, p["model"]["gamma"],
                           num["dealias"], num["filter"], num["filter_alpha"], num["filter_order"],
-                          potential=potential_function(p, beta, dim),
+                          potential=potential_function(p, beta, dim, inputs),
                           imaginary=p["time"]["imaginary"], comm=model_comm)
         if dim > 1 and not self.ensemble:
             n0 = self.model.Ns[0]
@@ -269,7 +286,7 @@ class Simulation:
         """Yield the snapshots (``Record``s along time), and None after every step."""
         models = self._member_models()
         if resume is None:
-            cs = [mdl.to_coeffs(initial_field(mdl, self.params, i))
+            cs = [mdl.to_coeffs(initial_field(mdl, self.params, i, self.psi0))
                   for mdl, i in zip(models, self.members)]
             self.steppers = [self._stepper(mdl, c, self.times[0]) for mdl, c in zip(models, cs)]
             self.next = 1
