@@ -4,7 +4,8 @@
     >>> out = case.run("soliton.h5", overwrite=True)
     >>> physim.run("cases/nlse/soliton.toml", grid={"N": 1024})   # the same, in one call
 
-A section given as a keyword updates the case's section key by key. An array or a
+A section given as a keyword updates the case's section key by key (one that changes
+the section's ``kind`` replaces the section). An array or a
 callable given for one of the solver's inputs (e.g. ``initial={"psi": psi0}``) goes to
 the run's inputs (:mod:`physim.inputs`), and the section's kind becomes ``"array"``.
 A ``Case`` is immutable: :meth:`Case.with_` returns a changed copy.
@@ -47,10 +48,15 @@ class Case:
             target = raw.setdefault(sec, {})
             if not isinstance(target, dict):
                 raise cases.CaseError([f"{sec}: not a section of this case"])
+            if "kind" in table and table["kind"] != target.get("kind"):
+                target.clear()  # another kind: the old kind's keys do not apply
             target.update(table)
         for name in given:
-            if name in declared and not isinstance(given[name], _stored()):
-                _as_array_kind(raw, declared[name].section, name)
+            sec = declared[name].section if name in declared else None
+            # a kind named in the same call wins (and Inputs reports the conflict)
+            if sec and "kind" not in sections.get(sec, {}) and \
+                    not isinstance(given[name], _stored()):
+                _as_array_kind(raw, sec, name)
         self.raw, self.inputs, self.source = raw, given, source
         self.text = cases.dumps(raw, f"case from {source}, changed in Python or by --set"
                                 if source else "") if changed or text is None else text

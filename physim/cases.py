@@ -143,9 +143,11 @@ def parse_value(text: str):
 
 
 def apply_overrides(raw: dict, overrides) -> dict:
-    """Apply ``section.key=value`` strings to a raw case dict (a copy is returned)."""
+    """Apply ``section.key=value`` strings to a raw case dict (a copy is returned). One
+    that changes a section's ``kind`` drops the keys the case gave for the old kind."""
     out = copy.deepcopy(raw)
     problems = []
+    given = set()
     for item in overrides or ():
         if "=" not in item:
             problems.append(f"--set {item!r}: expected section.key=value")
@@ -160,7 +162,13 @@ def apply_overrides(raw: dict, overrides) -> dict:
         if not isinstance(out[sec], dict):
             problems.append(f"--set {item!r}: {sec!r} is not a section")
             continue
-        out[sec][key] = parse_value(text.strip())
+        value = parse_value(text.strip())
+        if key == "kind" and value != out[sec].get("kind"):
+            # another kind: the case's keys for the old kind do not apply (those set
+            # by --set, before or after, do)
+            out[sec] = {k: v for k, v in out[sec].items() if (sec, k) in given}
+        given.add((sec, key))
+        out[sec][key] = value
     if problems:
         raise CaseError(problems, "override")
     return out
