@@ -25,7 +25,9 @@ Whatever came in is written into the output's group ``/inputs`` (every array as 
 was used, with its source: the path and sha256 of a file, the name of a callable),
 so that the output alone reproduces the run: ``physim run OUT.h5`` runs it again,
 and ``--restart`` and ``physim regress`` read the inputs from there.
-``xarray.open_dataset(out, group="inputs")`` shows them.
+``xarray.open_dataset(out, group="inputs")`` shows them (for a multi-rank run, open a
+rank file, ``OUT.h5.parts/rank0000.h5``: each holds them whole; :func:`read` on the
+master finds them there).
 
 Every problem (a wrong shape, dtype or non-finite value, a file without the variable
 or the time asked, a callable that raises) is one line naming the key and what was
@@ -325,7 +327,7 @@ def _resample(key, d, values, axis, source, target, periodic):
 
 
 def _checked(key, got, shape, dims, dtype):
-    got = np.asarray(got)
+    got = _complex_from_compound(np.asarray(got))
     if got.shape != shape:
         fail(key, f"shape {got.shape}; expected {shape} over {dims}")
     want = np.dtype(dtype)
@@ -342,6 +344,16 @@ def _checked(key, got, shape, dims, dtype):
         fail(key, f"{int(bad.sum())} non-finite values (the first at index {where}); "
              "expected finite numbers")
     return out
+
+
+def _complex_from_compound(a):
+    """Complex numbers stored as a compound of two floats (h5py's and many codes' way;
+    netCDF-C reads them so) as complex."""
+    names = a.dtype.names
+    if names and len(names) == 2 and all(a.dtype[n].kind == "f" for n in names) and \
+            names[0].lower()[:1] == "r" and names[1].lower()[:1] == "i":
+        return a[names[0]] + 1j * a[names[1]]
+    return a
 
 
 def _is_dataarray(value):
@@ -382,14 +394,6 @@ def write_group(f, resolved: dict):
                         for k, x in r.attrs.items()})
     g.attrs["about"] = ("the inputs of the run as it used them; physim run on this file, "
                         "--restart and physim regress read them from here")
-
-
-def append(path, resolved: dict):
-    """Add the group ``/inputs`` to an existing file (the master of a multi-rank run)."""
-    if resolved:
-        import h5netcdf
-        with h5netcdf.File(path, "a") as f:
-            write_group(f, resolved)
 
 
 def nbytes(resolved: dict) -> int:

@@ -96,7 +96,7 @@ def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite
     ``case``: a TOML path, TOML text, a dict, a :class:`physim.Case`, or a physim output
     (its case and inputs run again). Keyword sections update the case key by key, e.g.
     ``run("soliton.toml", grid={"N": 1024}, time={"end": 5})``; ``output`` given as a
-    dict is the ``[output]`` section. ``inputs`` ({name: array, callable or
+    dict is the ``[output]`` section (with a path too: ``Case(..., output={...}).run(path)``). ``inputs`` ({name: array, callable or
     DataArray}) are the solver's inputs (:mod:`physim.inputs`), e.g. ``{"psi": psi0}``.
 
     ``restart=PATH`` continues the run stored in PATH from its newest checkpoint; the
@@ -162,7 +162,6 @@ def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite
             vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
                              sim.split_dim, layouts=layouts, static=static,
                              attrs={**master_attrs, **file_attrs("running")})
-            input_group.append(out, used)
         comm.barrier()
     _drive(sim, f, sim.run(), params, progress, comm, out, stop)
     return out
