@@ -20,7 +20,7 @@ _spec2 = importlib.util.spec_from_file_location(
     "physim_tests_runner_ranks", Path(__file__).parent / "parallel" / "test_runner_ranks.py")
 _ranks = importlib.util.module_from_spec(_spec2)
 _spec2.loader.exec_module(_ranks)
-RUNS, CASES = _ranks.RUNS, _ranks.CASES
+RUNS, CASES, overrides = _ranks.RUNS, _ranks.CASES, _ranks.overrides
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def test_mpi_layer_under_mpiexec(mpi, n, ranks_out):
 
 def _serial_reference(name, out):
     import physim
-    case, overrides = RUNS[name]
-    return physim.run(CASES / case, out, overrides=overrides, progress="none")
+    return physim.run(CASES / RUNS[name][0], out, overrides=overrides(name, out.parent),
+                      progress="none")
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))

@@ -34,7 +34,33 @@ RUNS = {
     "active_replicas": ("active/mips.toml", ["ensemble.replicas=5", "system.N=200",
                                              "model.v0=0.5", "model.gamma=0.5", "time.dt=0.01",
                                              "time.end=2.0", "output.every=1.0"]),
+    # psi and V(x) from a netCDF file ({dir}: where write_inputs puts it)
+    "inputs_2d": ("nlse/trap_breathing_2d.toml", ["grid.N=[24, 20]", "grid.L=[10.0, 8.0]",
+                                                  "time.end=0.2", "output.every=0.1",
+                                                  "initial.kind='file'",
+                                                  "initial.path='{dir}/inputs_2d.nc'",
+                                                  "potential.kind='file'",
+                                                  "potential.path='{dir}/inputs_2d.nc'"]),
 }
+
+
+def write_inputs(d: Path):
+    """The file inputs_2d reads: a field with a vortex off centre, an anharmonic V."""
+    x = -5 + 10 / 24 * np.arange(24)
+    y = -4 + 8 / 20 * np.arange(20)
+    X, Y = np.meshgrid(x, y, indexing="ij")
+    psi = (X - 0.7 + 1j * (Y + 0.3)) * np.exp(-(X ** 2 + Y ** 2) / 3)
+    V = 0.5 * X ** 2 + 0.9 * Y ** 2 + 0.02 * X ** 4
+    ds = xr.Dataset({"psi": (("x", "y"), psi), "V": (("x", "y"), V)}, coords={"x": x, "y": y})
+    ds.to_netcdf(d / "inputs_2d.nc", engine="h5netcdf", invalid_netcdf=True)
+
+
+def overrides(name: str, d: Path) -> list:
+    """The overrides of RUNS[name], writing the input file it needs into ``d``."""
+    case, over = RUNS[name]
+    if any("{dir}" in o for o in over):
+        write_inputs(d)
+    return [o.replace("{dir}", str(d)) for o in over]
 
 
 def shared_dir(tmp_path_factory):
@@ -57,10 +83,13 @@ def outdir(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_case_runs_and_master_opens(outdir, name):
-    case, overrides = RUNS[name]
-    out = physim.run(CASES / case, outdir / f"{name}.h5", overrides=overrides,
-                     overwrite=True, progress="none")
+    case = RUNS[name][0]
     comm = get_comm()
+    if comm.rank == 0:
+        over = overrides(name, outdir)
+    over = comm.bcast(over if comm.rank == 0 else None)
+    out = physim.run(CASES / case, outdir / f"{name}.h5", overrides=over,
+                     overwrite=True, progress="none")
     comm.barrier()
     try:
         import netCDF4  # the netCDF-C stack reads the master too
@@ -81,6 +110,11 @@ def test_case_runs_and_master_opens(outdir, name):
             np.testing.assert_array_equal(ds.replica.values, np.arange(5))
             return
         assert np.isfinite(ds.psi.values).all()
+        if name == "inputs_2d":
+            from physim.inputs import read
+            inp = read(out)  # a master: from the rank files, which hold them whole
+            assert inp["psi"].values.shape == (24, 20) and inp["V"].attrs["source"] == "file"
+            return
         if name == "ensemble":
             assert ds.sizes["ensemble"] == 6
             np.testing.assert_array_equal(ds.ensemble.values, np.arange(6))
