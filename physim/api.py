@@ -5,7 +5,7 @@
     >>> physim.run("cases/nlse/soliton.toml", grid={"N": 1024})   # the same, in one call
 
 A section given as a keyword updates the case's section key by key (one that changes
-the section's ``kind`` replaces the section). An array or a
+the section's ``kind`` drops the keys the new kind does not take). An array or a
 callable given for one of the solver's inputs (e.g. ``initial={"psi": psi0}``) goes to
 the run's inputs (:mod:`physim.inputs`), and the section's kind becomes ``"array"``.
 A ``Case`` is immutable: :meth:`Case.with_` returns a changed copy.
@@ -34,7 +34,7 @@ class Case:
         else:
             raw, text, given, source = _read(case)
         changed = bool(overrides or sections or inputs)
-        raw = cases.apply_overrides(raw, overrides)
+        raw = cases.apply_overrides(raw, overrides, _schema(raw))
         given.update(inputs or {})
         declared = _declared(raw)
         for sec, table in sections.items():
@@ -49,7 +49,7 @@ class Case:
             if not isinstance(target, dict):
                 raise cases.CaseError([f"{sec}: not a section of this case"])
             if "kind" in table and table["kind"] != target.get("kind"):
-                target.clear()  # another kind: the old kind's keys do not apply
+                raw[sec] = target = cases.for_kind(target, table["kind"], _schema(raw), sec)
             target.update(table)
         for name in given:
             sec = declared[name].section if name in declared else None
@@ -116,6 +116,11 @@ def _from_output(path: Path):
     return raw, text, inputs.read(path), str(path)
 
 
+def _schema(raw):
+    from .solvers import SOLVERS, get_solver
+    return get_solver(raw["solver"]).SCHEMA if raw.get("solver") in SOLVERS else None
+
+
 def _declared(raw) -> dict:
     from .solvers import SOLVERS, get_solver
     solver = raw.get("solver")
@@ -127,18 +132,16 @@ def _declared(raw) -> dict:
 def _as_array_kind(raw, sec, name):
     """Make section ``sec`` take its inputs from Python (kind = "array"), dropping the keys
     of the kind it replaces."""
-    from .solvers import get_solver
     table = raw.setdefault(sec, {})
     old = table.get("kind")
     if old == "array":
         return
-    spec = get_solver(raw["solver"]).SCHEMA.sections[sec]
-    keep = spec.options["array"]
-    dropped = [k for k in table if k != "kind" and k not in keep]
+    kept = cases.for_kind(table, "array", _schema(raw), sec)
+    dropped = [k for k in table if k != "kind" and k not in kept]
     if old is not None:
         log.info("%s: using the given %s instead of kind %r%s", sec, name, old,
                  f" (dropping {', '.join(dropped)})" if dropped else "")
-    raw[sec] = {"kind": "array", **{k: v for k, v in table.items() if k in keep}}
+    raw[sec] = {"kind": "array", **kept}
 
 
 def _is_input_value(v) -> bool:

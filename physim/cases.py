@@ -142,9 +142,18 @@ def parse_value(text: str):
         return text
 
 
-def apply_overrides(raw: dict, overrides) -> dict:
+def for_kind(table: dict, kind, schema: "Schema | None", sec: str, keep=()) -> dict:
+    """Section ``table`` switched to ``kind``: without the keys that the new kind does not
+    take (with no schema, without every key of the old kind), except those in ``keep``."""
+    spec = schema.sections.get(sec) if schema is not None else None
+    allowed = spec.options.get(kind, {}) if isinstance(spec, Variants) else {}
+    return {k: v for k, v in table.items() if k in keep or (k != "kind" and k in allowed)}
+
+
+def apply_overrides(raw: dict, overrides, schema: "Schema | None" = None) -> dict:
     """Apply ``section.key=value`` strings to a raw case dict (a copy is returned). One
-    that changes a section's ``kind`` drops the keys the case gave for the old kind."""
+    that changes a section's ``kind`` drops the keys the new kind does not take (keys
+    set by --set stay, and get reported if they do not fit)."""
     out = copy.deepcopy(raw)
     problems = []
     given = set()
@@ -164,9 +173,8 @@ def apply_overrides(raw: dict, overrides) -> dict:
             continue
         value = parse_value(text.strip())
         if key == "kind" and value != out[sec].get("kind"):
-            # another kind: the case's keys for the old kind do not apply (those set
-            # by --set, before or after, do)
-            out[sec] = {k: v for k, v in out[sec].items() if (sec, k) in given}
+            out[sec] = for_kind(out[sec], value, schema, sec, keep=[k for s, k in given
+                                                                   if s == sec])
         given.add((sec, key))
         out[sec][key] = value
     if problems:

@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 from . import cases, io
 from . import inputs as input_group
 from .integrate import IntegrationError
-from .solvers import SOLVERS, get_solver
+from .solvers import SOLVERS, contract, get_solver
 from .stopping import StopRequests, parse_walltime, reason_code, reason_name
 from .writer import OutputError, OutputFile, file_attrs, set_attrs
 
@@ -177,7 +177,7 @@ def final_placeholders(sim) -> dict:
 
 def record_sizes(sim) -> dict:
     """The planned length of every record axis of ``sim``'s output."""
-    return {"time": len(sim.times), **(sim.record_sizes() if hasattr(sim, "record_sizes") else {})}
+    return {"time": len(sim.times), **sim.record_sizes()}
 
 
 def part_dir(out: Path) -> Path:
@@ -206,6 +206,7 @@ def _simulation(module, params, comm, given=None):
         if type(exc).__name__ == "LayoutError":
             raise RunError(str(exc)) from None
         raise
+    contract.check(sim)
     ins.finish()
     return sim, ins.resolved
 
@@ -358,7 +359,7 @@ def _drive_records(sim, f, records, params, progress, comm, out, stop):
     def end(status):
         attrs = {f"integrator_{k}": v for k, v in sim.stats().items()}
         attrs["wall_time_s"] = _time.monotonic() - start
-        if status == "completed" and hasattr(sim, "summary"):
+        if status == "completed":
             attrs.update(sim.summary())
         f.finish(status, attrs)
         return attrs

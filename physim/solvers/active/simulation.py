@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .. import contract
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from .dynamics import ou_coefficients, step_abp, step_aoup
@@ -34,7 +35,7 @@ class LayoutError(ValueError):
     """The case cannot be spread over the ranks it was launched on."""
 
 
-class Simulation:
+class Simulation(contract.Simulation):
     """N self-propelled particles in a periodic square box (R independent replicas)."""
 
     solver = "active"

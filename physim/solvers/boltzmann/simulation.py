@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import contract
 from ...io import STEP_DIM, Record, Var
 from .exact import bkw
 from .ap import DisparateMixture
@@ -76,7 +77,7 @@ def homogeneous_initial(p: dict, grids, t0: float = 0.0) -> list:
     return out
 
 
-class Stepping:
+class Stepping(contract.Simulation):
     """What the homogeneous and the spatial runs share: fixed or growing steps, the
     per-step records gathered between snapshots, blow-up detection, checkpoints.
 

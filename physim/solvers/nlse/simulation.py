@@ -23,6 +23,7 @@ import numpy as np
 
 from ...integrate import DOP853, HAIRER_CONTROLLER, SCIPY_CONTROLLER, Checkpoint, Controller
 from ...inputs import SOURCE_KINDS
+from .. import contract
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from . import exact
@@ -129,7 +130,7 @@ def initial_field(model: NLSE, p: dict, member: int = 0, given=None) -> np.ndarr
     return psi
 
 
-class Simulation:
+class Simulation(contract.Simulation):
     """One NLSE run on ``comm``: coordinates, variables, and a generator of snapshots."""
 
     solver = "nlse"

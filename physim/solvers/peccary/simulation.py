@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .. import contract
 from ...io import Record, Var
 from . import generators as gen
 from .schema import OUTPUTS
@@ -43,7 +44,7 @@ def generate(p: dict) -> dict:
     return gen.galactic_orbit(n, dt, pos, vel, **args)
 
 
-class Simulation:
+class Simulation(contract.Simulation):
     """One example series: coordinates, variables, blocks of samples, and its analysis."""
 
     solver = "peccary"
