@@ -216,6 +216,10 @@ class Simulation(contract.Simulation):
         else:
             for name in space:
                 out[f"momentum_{name}"] = scalar(f"momentum P_{name} = int Im(psi* d_{name} psi) dx")
+            out["angular_momentum_z"] = scalar(
+                "angular momentum L_z = int psi* (-i)(x d_y - y d_x) psi dx, x and y from "
+                "the box centre 0 (conserved only in a rotationally symmetric trap, field "
+                "well inside the box)")
         out["energy"] = scalar("Hamiltonian H = int (beta |grad psi|^2 + V |psi|^2 "
                                "- gamma/2 |psi|^4) dx")
         out["energy_discrete"] = scalar("the scheme's exact invariant H_M (masked V and "
