@@ -49,10 +49,29 @@ INITIAL = Variants("kind", {
                "width": Param(2.0, float, "1/e half-width of the envelope", min=0, min_open=True),
                "charge": Param(1, int, "winding number n: psi ~ (x + i y)^n near the core"),
                **_NOISE},
+    "vortices": {
+        "x": Param(REQUIRED, "floats", "x of each vortex, in [-L_x/2, L_x/2)"),
+        "y": Param(REQUIRED, "floats", "y of each vortex, in [-L_y/2, L_y/2) (as many as x)"),
+        "charges": Param(None, "int|ints", "winding number of each vortex, nonzero (one "
+                         "value: the same for all; default all +1)"),
+        "envelope": Param("gaussian", str, "gaussian: amplitude exp(-r^2/(2 width^2)) about "
+                          "the box centre, any charges; uniform: background amplitude, "
+                          "periodic images included, total charge 0",
+                          choices=("gaussian", "uniform")),
+        "amplitude": Param(1.0, float, "|psi| away from the cores (peak of the Gaussian, or "
+                           "the uniform background)", min=0, min_open=True),
+        "width": Param(4.0, float, "width of the Gaussian envelope", min=0, min_open=True),
+        "core": Param(1.0, float, "core size xi: each vortex multiplies psi by "
+                      "w^|n| / (|w|^2 + xi^2)^(|n|/2), w ~ (x-x_j) + i sgn(n)(y-y_j) (the "
+                      "healing length sqrt(beta/|gamma|)/amplitude gives a GP vortex's far "
+                      "field)", min=0, min_open=True),
+        **_NOISE,
+    },
     **source_kinds(["psi"], _NOISE),
 }, doc="initial condition; exact-solution kinds are evaluated at t = time.start. "
        "soliton, solitons, akhmediev and peregrine are 1-D; line_soliton (a 1-D soliton "
        "along the box diagonal, exact in a square periodic box) and vortex are 2-D; "
+       "vortices is 2-D or 3-D (straight lines along z, the same field in every z plane); "
        "gaussian and plane_wave work in any dimension; array (from the Python API) and "
        "file (any physim output or netCDF/HDF5 file on the run's x, y, z) give psi itself")
 
@@ -170,7 +189,7 @@ def _checks(p):
     kind = p["initial"]["kind"]
     if kind in ONE_D and dim != 1:
         problems.append(f"initial.kind: {kind!r} is a 1-D solution; grid.N has {dim} axes "
-                        "(use gaussian, plane_wave, line_soliton or vortex)")
+                        "(use gaussian, plane_wave, line_soliton, vortex or vortices)")
     if kind in ("line_soliton", "vortex") and dim != 2:
         problems.append(f"initial.kind: {kind!r} needs a 2-D grid (grid.N = [n, n]), got {dim} axes")
     if kind == "line_soliton":
@@ -180,6 +199,8 @@ def _checks(p):
                             f"grid.L = {p['grid']['L']} and grid.N = {N} must be equal per axis")
         if p["model"]["gamma"] <= 0:
             problems.append("initial.kind: 'line_soliton' needs model.gamma > 0 (focusing)")
+    if kind == "vortices":
+        problems += _vortex_checks(p["initial"], per_axis(p["grid"]["L"], dim), dim)
     if p["ensemble"]["members"] > 1 and p["initial"].get("noise", 0) <= 0:
         problems.append(f"ensemble.members: {p['ensemble']['members']} members need "
                         "initial.noise > 0, or every member is the same run")
@@ -198,6 +219,38 @@ def _checks(p):
                                 f"(as initial.amplitudes), got {len(ini[key])}")
     if p["numerics"]["first_step"] > p["time"]["end"] - p["time"]["start"]:
         problems.append("numerics.first_step: larger than the run (time.end - time.start)")
+    return problems
+
+
+def _vortex_checks(ini, L, dim):
+    if dim not in (2, 3):
+        return ["initial.kind: 'vortices' needs a 2-D or 3-D grid (vortex lines along z), "
+                "got 1 axis"]
+    n = len(ini["x"])
+    if n == 0:
+        return ["initial.x: needs at least one vortex position"]
+    if len(ini["y"]) != n:
+        return [f"initial.y: needs {n} values, one per vortex (as initial.x), "
+                f"got {len(ini['y'])}"]
+    problems = []
+    for key, side in (("x", L[0]), ("y", L[1])):
+        for v in ini[key]:
+            if not -side / 2 <= v < side / 2:
+                problems.append(f"initial.{key}: {v:g} is outside the box; each value must "
+                                f"lie in [{-side / 2:g}, {side / 2:g}) (grid.L)")
+                break
+    given = ini["charges"]
+    charges = [1] if given is None else given if isinstance(given, list) else [given]
+    if len(charges) not in (1, n):
+        problems.append(f"initial.charges: needs 1 or {n} values, one per vortex (as "
+                        f"initial.x), got {len(charges)}")
+    elif 0 in charges:
+        problems.append("initial.charges: 0 is not a vortex; each charge must be a nonzero "
+                        "integer")
+    elif ini["envelope"] == "uniform" and (total := sum(charges) * (n // len(charges))):
+        problems.append(f"initial.charges: total charge {total:+d}; a uniform envelope is "
+                        "periodic only with total charge 0 (use envelope = 'gaussian', or "
+                        "add vortices of opposite charge)")
     return problems
 
 

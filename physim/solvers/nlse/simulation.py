@@ -26,7 +26,7 @@ from ...inputs import SOURCE_KINDS
 from .. import contract
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
-from . import exact
+from . import exact, vortices
 from .model import NLSE
 from .schema import dims, per_axis
 
@@ -122,6 +122,8 @@ def initial_field(model: NLSE, p: dict, member: int = 0, given=None) -> np.ndarr
         n, w = ini["charge"], ini["width"]
         z = (X + 1j * np.sign(n) * Y) / w
         psi = ini["amplitude"] * z ** abs(n) * np.exp(-(X ** 2 + Y ** 2) / (2 * w * w))
+    elif kind == "vortices":
+        psi = np.broadcast_to(vortices.field(*grids[:2], ini, *model.Ls[:2]), shape).copy()
     else:  # pragma: no cover - the schema rejects other kinds
         raise ValueError(kind)
     if ini["noise"] > 0:
