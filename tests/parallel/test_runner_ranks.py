@@ -26,6 +26,10 @@ RUNS = {
     "cube": ("nlse/trap_breathing_2d.toml", ["grid.N=[16, 12, 16]", "grid.L=[10.0, 8.0, 10.0]",
                                        "time.end=0.2", "output.every=0.1",
                                        "initial.width=[1.5, 1.2, 1.0]"]),
+    # off-centre vortices: a non-zero L_z, compared bit for bit across rank counts
+    "vortices": ("nlse/vortex_lattice_2d.toml", ["grid.N=[32, 32]", "time.end=0.2",
+                                                 "output.every=0.1",
+                                                 "initial.x=[-3.0, 4.0, 4.0, -4.0]"]),
     "ensemble": ("nlse/mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
                                       "output.every=1.0"]),
     "boltzmann_1d": ("boltzmann/wave_1d.toml", ["space.cells=10", "time.end=0.05",
