@@ -50,7 +50,7 @@ def _snapshots(da, skip):
 
 
 def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bins: int = 32,
-                       folds: int = 4, score=None, comm=None) -> xr.Dataset:
+                       folds: int = 4, score=None, comm=None, case=None) -> xr.Dataset:
     """Fit a linear score to the snapshots of an AOUP output and estimate its EPR.
 
     ds : the Dataset of an ``active`` run (``position``, ``propulsion``); the first
@@ -61,13 +61,16 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         ``neural.NeuralScore`` (e.g. trained at another N). Evaluate it on snapshots it
         was not trained on: the plug-in EPR is then free of the fit's own bias.
     comm : snapshots are already split over ranks: G, h and the sums are reduced over it.
+    case : for samples physim did not write (``position`` and ``propulsion`` over
+        ``time, particle, dim`` from any source): the active case (path, dict or
+        :class:`physim.Case`) that describes their model; a physim output carries its own.
 
     Returns a Dataset: ``epr`` (total, with ``epr_error``), ``epr_score_free`` (with error),
     ``epr_in_sample``, ``epr_per_particle``, ``epr_dof`` (x, g), and on a bins x bins grid ``epr_density``,
     ``density`` and the probability current ``current``; attrs name the convention.
     """
     from ...solvers.active.drift import AOUPDrift
-    drift = AOUPDrift.from_output(ds)
+    drift = AOUPDrift.from_case(case) if case is not None else AOUPDrift.from_output(ds)
     if "propulsion" not in ds:
         raise ValueError("the output has no 'propulsion': the estimator needs an AOUP run")
     X, Gs = (_snapshots(ds[name], skip) for name in ("position", "propulsion"))

@@ -35,7 +35,21 @@ class AOUPDrift:
 
     @classmethod
     def from_output(cls, ds):
+        if "parameters" not in ds.attrs or ds.attrs.get("solver") != "active":
+            raise ValueError("the dataset is not an output of physim's active solver (no "
+                             "'parameters' attribute with its model); for samples from "
+                             "elsewhere pass case= (an active case that describes the model)")
         return cls(json.loads(ds.attrs["parameters"]), float(ds.attrs["L"]))
+
+    @classmethod
+    def from_case(cls, case):
+        from ...api import Case
+        from .simulation import box_side
+        params = Case(case).params
+        if params["solver"] != "active":
+            raise ValueError(f"case= describes a {params['solver']} run; the EPR needs an "
+                             "active case")
+        return cls(params, box_side(params))
 
     def displacement(self, x):
         """x - c with the minimum image (the trap centre is the box centre)."""
