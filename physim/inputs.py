@@ -16,6 +16,11 @@ by a case section. That section then takes two more kinds, made by
   last complete one), ``member`` (which realisation, when the variable has an
   ensemble or replica dimension) and ``interpolate``.
 
+An optional input (``Input(..., required=False)``) that a file lacks is None, as when
+it is not given with kind ``array``; the solver then makes it itself. A run repeated
+from its output (``physim run OUT.h5``, ``--restart``) does without it again, and does
+not read the file: its inputs come from ``/inputs`` alone.
+
 A state given on another grid is refused, naming both grids, unless
 ``interpolate = true``: periodic dimensions are then resampled spectrally (the
 trigonometric interpolant; the box must be the same), the others linearly (zero
@@ -127,7 +132,8 @@ class Inputs:
     def array(self, name: str, coords: dict, dtype=float, periodic=()) -> np.ndarray | None:
         """The input ``name`` on the grid ``coords`` ({dim: 1-D values}, in the input's
         dimension order) as a ``dtype`` array, or None when an optional input is not
-        given. ``periodic``: the dims whose values are a periodic grid."""
+        given (nor held by the file). ``periodic``: the dims whose values are a periodic
+        grid."""
         spec = self.declared[name]
         sec = self.params[spec.section]
         key = f"{spec.section}.{name}"
@@ -140,8 +146,11 @@ class Inputs:
                 out, attrs = _checked(key, value.values, shape, dims, dtype), value.attrs
             else:
                 out, attrs = _from_python(key, value, coords, dtype, periodic)
-        elif sec["kind"] == "file":
-            out, attrs = _from_file(key, sec, name, coords, dtype, periodic)
+        elif sec["kind"] == "file" and (spec.required or not self._replayed(spec.section)):
+            got = _from_file(key, sec, name, coords, dtype, periodic, spec.required)
+            if got is None:  # an optional input the file does not hold
+                return None
+            out, attrs = got
         elif spec.required:
             fail(key, f"{spec.section}.kind = 'array' needs this input ({spec.doc}): pass "
                  f"physim.run(..., inputs={{{name!r}: array}}) with shape {shape} over "
@@ -150,6 +159,12 @@ class Inputs:
             return None
         self.resolved[name] = Resolved(dims, coords, out, attrs)
         return out
+
+    def _replayed(self, section: str) -> bool:
+        """Whether ``section``'s inputs come from an earlier run's ``/inputs`` (an optional
+        input missing there was missing in that run's source too)."""
+        return any(isinstance(v, Resolved) and self.declared[n].section == section
+                   for n, v in self.given.items())
 
     def finish(self):
         """Refuse inputs that were given but that the solver did not use."""
@@ -187,7 +202,7 @@ def _from_python(key, value, coords, dtype, periodic):
     return _checked(key, got, shape, dims, dtype), {"source": "array"}
 
 
-def _from_file(key, sec, name, coords, dtype, periodic):
+def _from_file(key, sec, name, coords, dtype, periodic, required=True):
     import xarray as xr
 
     from .io import is_physim_file
@@ -204,6 +219,8 @@ def _from_file(key, sec, name, coords, dtype, periodic):
              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
     with ds:
         if variable not in ds.variables:
+            if not required:
+                return None
             fail(key.split(".")[0] + (".variable" if "variable" in sec else ""),
                  f"{path.name} has no variable {variable!r}; it has "
                  + ", ".join(repr(v) for v in ds.data_vars))
