@@ -1,5 +1,6 @@
 """Case schema of the active-matter solver (self-propelled particles in a 2-D box)."""
 from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
+from ...inputs import Input, source_kinds
 
 MODEL = Variants("kind", {
     "aoup": {
@@ -29,6 +30,37 @@ INTERACTION = Variants("kind", {
     "none": {},
 }, doc="pair force: soft = k softplus_beta(2a - r) (the paper's), wca, or none")
 
+_GIVEN = {
+    "seed": Param(0, int, "seed of numpy default_rng([seed, r]) for the noise of every step "
+                  "(and for g or theta when the source has none); not the source run's: that "
+                  "would replay its noise", min=0),
+    "per_replica": Param(False, bool, "with ensemble.replicas = R > 1, true: one configuration "
+                         "per replica, dims (replica, particle, dim), e.g. the last snapshot "
+                         "of a run with R replicas; false: one configuration for all of them"),
+}
+
+INITIAL = Variants("kind", {
+    "random": {
+        "seed": Param(0, int, "seed of numpy default_rng for positions and noise", min=0),
+        "spread": Param(0.0, float, "0: uniform in the box; > 0: Gaussian of this width "
+                        "at the centre (trapped systems)", min=0),
+    },
+    **source_kinds(["position", "propulsion", "orientation"], _GIVEN),
+}, default="random", doc="initial state: random (drawn from the seed), array (from the Python "
+   "API) or file (a snapshot of a physim output, e.g. to go on at other parameters; its "
+   "variables position and propulsion or orientation are read by these names)")
+
+# what a case can bring instead of the random start (see physim.inputs)
+INPUTS = {
+    "position": Input("initial", "particle positions in the box [0, L)^2, dims (particle, dim) "
+                      "(with initial.per_replica: (replica, particle, dim))"),
+    "propulsion": Input("initial", "AOUP propulsion g, dims (particle, dim) like position; "
+                        "default: drawn from N(0, 1), its stationary law", required=False),
+    "orientation": Input("initial", "ABP heading theta in rad, dims (particle,) (with "
+                         "initial.per_replica: (replica, particle)); default: drawn uniform "
+                         "in [0, 2 pi)", required=False),
+}
+
 SECTIONS = {
     "model": MODEL,
     "interaction": INTERACTION,
@@ -39,11 +71,7 @@ SECTIONS = {
         "L": Param(0.0, float, "box side (periodic square); used when phi = 0", min=0),
         "trap": Param(0.0, float, "harmonic trap stiffness A: force -A (x - centre)", min=0),
     },
-    "initial": {
-        "seed": Param(0, int, "seed of numpy default_rng for positions and noise", min=0),
-        "spread": Param(0.0, float, "0: uniform in the box; > 0: Gaussian of this width "
-                        "at the centre (trapped systems)", min=0),
-    },
+    "initial": INITIAL,
     "time": {
         "dt": Param(REQUIRED, float, "time step", min=0, min_open=True),
         "end": Param(REQUIRED, float, "end time", min=0, min_open=True),
@@ -71,6 +99,17 @@ def _checks(p):
         problems.append("system: give phi or L, not both")
     if s["phi"] > 0 and p["interaction"]["kind"] == "none":
         problems.append("system.phi: needs a particle size; with interaction.kind = 'none' give L")
+    ini = p["initial"]
+    if ini["kind"] != "random":
+        if ini["per_replica"] and p["ensemble"]["replicas"] == 1:
+            problems.append("initial.per_replica: needs ensemble.replicas > 1 (one "
+                            "configuration per replica)")
+        if ini["kind"] == "file" and ini["interpolate"]:
+            problems.append("initial.interpolate: particles are not resampled; the file must "
+                            "hold system.N particles")
+        if ini["kind"] == "file" and ini["per_replica"] and ini["member"] is not None:
+            problems.append("initial: give member (one replica's configuration for all) or "
+                            "per_replica = true (each replica its own), not both")
     dt, every = p["time"]["dt"], p["output"]["every"]
     if abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
         problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")

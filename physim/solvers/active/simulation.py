@@ -8,6 +8,10 @@ Replicas (``ensemble.replicas = R``) are independent copies of the system; repli
 draws everything from ``numpy.random.default_rng([initial.seed, r])``, so it is the
 same run on any number of MPI ranks; the ranks own blocks of replicas and the
 output is split along ``replica``.
+
+``[initial] kind = "array"`` or ``"file"`` starts from given positions (and g or theta),
+e.g. the last snapshot of another run (see :mod:`.initial`). The generator then draws
+only what is not given (g or theta), then the noise of every step, as before.
 """
 from __future__ import annotations
 
@@ -17,10 +21,12 @@ import math
 import numpy as np
 
 from .. import contract
+from ...inputs import SOURCE_KINDS
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
 from .dynamics import ou_coefficients, step_abp, step_aoup
 from .forces import PairForces, soft_cutoff
+from .initial import STATE, given_state
 
 
 def box_side(p: dict) -> float:
@@ -41,7 +47,7 @@ class Simulation(contract.Simulation):
     solver = "active"
     distributed = True
 
-    def __init__(self, params: dict, comm=None):
+    def __init__(self, params: dict, comm=None, inputs=None):
         self.params = p = params
         self.comm = comm = comm if comm is not None else SerialComm()
         self.R = R = p["ensemble"]["replicas"]
@@ -55,7 +61,9 @@ class Simulation(contract.Simulation):
         self.N = N = p["system"]["N"]
         self.L = L = box_side(p)
         self.kind = p["model"]["kind"]
-        inter = p["interaction"]
+        # positions (and g or theta) given by the case: whole arrays, the same on every rank
+        self.given = (given_state(p, inputs, L) if p["initial"]["kind"] in SOURCE_KINDS
+                      else {})
         self.forces = [self._pair_forces() for _ in self.replicas]
         dt, every, end = p["time"]["dt"], p["output"]["every"], p["time"]["end"]
         self.dt = dt
@@ -120,15 +128,28 @@ class Simulation(contract.Simulation):
                                "dg = -gamma g dt + sqrt(2 gamma) dB; ABP: dx = [v0 e(th) + F - "
                                "A (x - c)] dt + sqrt(2 eps) dW, dth = sqrt(2 Dr) dB; periodic "
                                "box [0, L)^2, c = (L/2, L/2)"),
-                "seeding": "replica r: numpy default_rng([initial.seed, r]): positions, then "
-                           "propulsion, then the noise of every step"}
+                "seeding": self._seeding()}
+
+    def _seeding(self) -> str:
+        drawn = [n for n in ("position", STATE[self.kind]) if n not in self.given]
+        given = [n for n in ("position", STATE[self.kind]) if n in self.given]
+        if not given:  # the random start, as it always was
+            return ("replica r: numpy default_rng([initial.seed, r]): positions, then "
+                    "propulsion, then the noise of every step")
+        return (f"replica r: numpy default_rng([initial.seed, r]): "
+                + "".join(f"{n}, then " for n in drawn) + "the noise of every step ("
+                + " and ".join(given) + f" from initial.kind = {self.params['initial']['kind']!r}"
+                + (", replica r's own" if self.params["initial"]["per_replica"] else
+                   ", the same for every replica" if self.ensemble else "") + ")")
 
     # -- the run ---------------------------------------------------------------------------
     def _initial(self, r):
         p, N, L = self.params, self.N, self.L
         rng = member_rng(p["initial"]["seed"], r)
-        spread = p["initial"]["spread"]
-        if spread > 0:
+        spread = p["initial"].get("spread", 0.0)
+        if "position" in self.given:
+            x = self._given("position", r)
+        elif spread > 0:
             x = (L / 2 + spread * rng.standard_normal((N, 2))) % L
         elif p["interaction"]["kind"] == "wca":
             # WCA cannot start from overlaps: a square lattice with a small jitter
@@ -137,11 +158,18 @@ class Simulation(contract.Simulation):
             x = ((ij + 0.5) * (L / m) + 0.01 * (L / m) * rng.uniform(-1, 1, (N, 2))) % L
         else:
             x = rng.uniform(0, L, (N, 2))
-        if self.kind == "aoup":
+        if STATE[self.kind] in self.given:
+            s = self._given(STATE[self.kind], r)
+        elif self.kind == "aoup":
             s = rng.standard_normal((N, 2))
         else:
             s = rng.uniform(0, 2 * np.pi, N)
         return x, s, rng
+
+    def _given(self, name, r):
+        """Replica r's copy of the given input ``name``."""
+        v = self.given[name]
+        return (v[r] if self.params["initial"]["per_replica"] else v).copy()
 
     def _snapshot(self, states):
         name = "propulsion" if self.kind == "aoup" else "orientation"
