@@ -221,7 +221,7 @@ def _from_file(key, sec, name, coords, dtype, periodic, required=True):
         if variable not in ds.variables:
             if not required:
                 return None
-            fail(key.split(".")[0] + (".variable" if "variable" in sec else ""),
+            fail(key.split(".")[0] + ".variable" if "variable" in sec else key,
                  f"{path.name} has no variable {variable!r}; it has "
                  + ", ".join(repr(v) for v in ds.data_vars))
         da, picked = _select(key.split(".")[0], ds[variable], tuple(coords), sec, path.name)

@@ -236,7 +236,7 @@ def _bad(case, src):
                     r"the box \[0, L\)\^2 with L = 45.7646 from system.phi; the first: "
                     r"particle 7 at \(-0.5, 1\)"),
         "missing": ({"initial": {**FILE, "path": str(foo)}},
-                    r"initial: foo.nc has no variable 'position'; it has 'foo'"),
+                    r"initial.position: foo.nc has no variable 'position'; it has 'foo'"),
         "no_file": ({"initial": {**FILE, "path": str(foo.with_name("nope.h5"))}},
                     r"initial.path: .*nope.h5' does not exist"),
         "aoup_file_for_abp": ({"model": ABP["model"],

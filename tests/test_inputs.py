@@ -257,3 +257,21 @@ def test_cli_bad_input_file_is_one_line(tmp_path, capsys):
     assert main(["-q", "run", str(case), "-o", str(tmp_path / "o.h5")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].strip() == "- initial.path: 'missing.h5' does not exist"
+
+
+def test_a_run_older_than_a_key_restarts(tmp_path):
+    """An output written before a section or key existed (here: no [potential], no
+    initial.kind) continues: the missing keys count as their defaults."""
+    import json
+
+    from physim.runner import read_attrs
+    from physim.writer import set_attrs
+    case = physim.Case(TRAP, potential={"kind": "none"}, initial={"kind": "gaussian",
+                                                                 "width": 1.5})
+    out = case.run(tmp_path / "old.h5", progress="none")
+    params = json.loads(read_attrs(out)["parameters"])
+    del params["potential"], params["initial"]["noise"]
+    set_attrs(out, {"parameters": json.dumps(params)})
+    case.run(restart=out, progress="none", time={"end": 1.0})
+    with physim.open(out) as ds:
+        assert ds.sizes["time"] == 5 and ds.attrs["status"] == "completed"
