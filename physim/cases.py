@@ -134,6 +134,47 @@ FRAME_OUTPUT = {
 }
 
 
+def param_diff(stored: dict, given: dict, schema: "Schema", may_grow=()) -> list:
+    """[(section.key, stored, given)] where two resolved parameter sets differ in what
+    decides the result. A key ``stored`` lacks (a run older than the key) counts as its
+    default; the frame's output intervals do not count; the keys ``may_grow``
+    ((section, key) pairs) may be larger in ``given``."""
+    defaults = _defaults(schema, stored)
+    out = []
+    for sec in sorted(set(stored) | set(given)):
+        if sec in ("title", "description"):
+            continue
+        tb = given.get(sec)
+        ta = stored.get(sec, {} if isinstance(tb, dict) else None)
+        if not (isinstance(ta, dict) and isinstance(tb, dict)):
+            if ta != tb:
+                out.append((sec, ta, tb))
+            continue
+        for key in sorted(set(ta) | set(tb)):
+            if sec == "output" and key in FRAME_OUTPUT:
+                continue  # how often to log or checkpoint does not change the run
+            old = ta[key] if key in ta else defaults.get((sec, key))
+            new = tb[key] if key in tb else defaults.get((sec, key))
+            if (sec, key) in may_grow and new is not None and old is not None and new >= old:
+                continue
+            if old != new:
+                out.append((f"{sec}.{key}", old, new))
+    return out
+
+
+def _defaults(schema: "Schema", params: dict) -> dict:
+    """{(section, key): default} for the kinds ``params`` chose."""
+    out = {}
+    for sec, spec in schema.sections.items():
+        if isinstance(spec, Variants):
+            out[(sec, spec.key)] = spec.default
+            spec = spec.options.get(params.get(sec, {}).get(spec.key, spec.default), {})
+        out.update({(sec, k): p.default for k, p in spec.items() if p.default is not REQUIRED})
+    # as stored: JSON has no inf or nan (physim.io writes them as strings)
+    return {k: str(v) if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in out.items()}
+
+
 def parse_value(text: str):
     """A ``--set`` value as TOML (numbers, booleans, lists, quoted strings) or a bare string."""
     try:

@@ -225,8 +225,8 @@ def _restart(module, params, path: Path, progress, comm, stop) -> Path:
         raise RunError(f"{path} was written by {ranks} MPI ranks; restart it on {ranks} "
                        f"(launched on {comm.size})")
     stored = io.params_from_attrs(attrs)
-    diff = _param_diff(stored, io.params_from_attrs(io.params_attrs(params)),
-                       _defaults(module.SCHEMA, stored))
+    diff = cases.param_diff(stored, io.params_from_attrs(io.params_attrs(params)),
+                            module.SCHEMA, may_grow=(("time", "end"),))
     if diff:
         raise cases.CaseError([f"{k}: {a!r} in {path.name}, {b!r} in the case; a restart must use "
                                "the same parameters (only time.end may grow)" for k, a, b in diff],
@@ -297,40 +297,6 @@ def _master_status(comm, out, status, attrs=None):
         set_attrs(out, {"status": status, **(attrs or {})})
     except OSError as exc:  # the rank files still hold the truth
         log.warning("could not update the status in %s: %s", out, exc)
-
-
-def _defaults(schema, params) -> dict:
-    """{(section, key): default} of the keys ``params`` (of an older run) may lack."""
-    out = {}
-    for sec, spec in schema.sections.items():
-        if isinstance(spec, cases.Variants):
-            out[(sec, spec.key)] = spec.default
-            spec = spec.options.get(params.get(sec, {}).get(spec.key, spec.default), {})
-        out.update({(sec, k): p.default for k, p in spec.items()})
-    return out
-
-
-def _param_diff(a: dict, b: dict, defaults=None):
-    """The (key, stored, given) that differ; a key the stored run lacks (it is older than
-    the key) counts as its default."""
-    defaults = defaults or {}
-    out = []
-    for sec in sorted(set(a) | set(b)):
-        if sec in ("title", "description"):
-            continue
-        ta, tb = a.get(sec, {} if isinstance(b.get(sec), dict) else None), b.get(sec)
-        if isinstance(ta, dict) and isinstance(tb, dict):
-            for key in sorted(set(ta) | set(tb)):
-                if (sec, key) == ("time", "end") and tb.get(key, 0) >= ta.get(key, 0):
-                    continue
-                if sec == "output" and key in cases.FRAME_OUTPUT:
-                    continue  # how often to log or checkpoint does not change the run
-                old = ta[key] if key in ta else defaults.get((sec, key))
-                if old != tb.get(key):
-                    out.append((f"{sec}.{key}", old, tb.get(key)))
-        elif ta != tb:
-            out.append((sec, ta, tb))
-    return out
 
 
 class RunInterrupted(RunError):

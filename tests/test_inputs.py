@@ -5,6 +5,8 @@ N = 3 solitons N sech x) and against the built-in harmonic trap; then the plumbi
 files by time or index, interpolation only on request, the record in the output that
 repeats a run, restart and regress, and one clear line for every bad input.
 """
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -14,6 +16,7 @@ from physim.cases import CaseError
 from physim.cli import main
 
 HALF_PI = np.pi / 2
+CASES = Path(__file__).resolve().parents[1] / "cases"
 
 SECH = """solver = "nlse"
 [grid]
@@ -275,3 +278,23 @@ def test_a_run_older_than_a_key_restarts(tmp_path):
     case.run(restart=out, progress="none", time={"end": 1.0})
     with physim.open(out) as ds:
         assert ds.sizes["time"] == 5 and ds.attrs["status"] == "completed"
+
+
+def test_peccary_takes_a_series_of_ones_own(tmp_path):
+    """A series from Python or a file: the same H and C as the generated one."""
+    sine = physim.run(CASES / "peccary/sine.toml", tmp_path / "sine.h5", progress="none")
+    with physim.open(sine) as ds:
+        x, t = ds.x.values, ds.time.values
+        attrs = dict(ds.attrs)
+    case = physim.Case(CASES / "peccary/sine.toml", signal={"x": x})
+    mine = case.run(tmp_path / "mine.h5", progress="none")
+    fromfile = physim.run(CASES / "peccary/sine.toml", tmp_path / "file.h5", progress="none",
+                          signal={"kind": "file", "path": str(sine)})
+    for out in (mine, fromfile):
+        with physim.open(out) as ds:
+            np.testing.assert_array_equal(ds.x.values, x)
+            np.testing.assert_array_equal(ds.time.values, t)
+            assert ds.attrs["ordinal_H"] == attrs["ordinal_H"]
+            assert ds.attrs["ordinal_C"] == attrs["ordinal_C"]
+    with pytest.raises(CaseError, match=r"signal.x: shape \(10,\); expected \(%d,\)" % len(x)):
+        physim.run(CASES / "peccary/sine.toml", tmp_path / "bad.h5", signal={"x": x[:10]})

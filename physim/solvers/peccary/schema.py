@@ -1,5 +1,6 @@
 """Case schema of the PECCARY example series: the signal, its sampling and the analysis."""
 from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
+from ...inputs import Input, source_kinds
 
 _RTOL = {"rtol": Param(1e-10, float, "relative tolerance of DOP853", min=1e-14, max=1e-3),
          "atol": Param(1e-12, float, "absolute tolerance of DOP853", min=0, max=1)}
@@ -46,13 +47,19 @@ SIGNAL = Variants("kind", {
         "bulge_mass": Param(0.0, float, "Hernquist bulge mass (G = 1)", min=0),
         "bulge_a": Param(0.5, float, "bulge scale radius", min=0, min_open=True),
         **_RTOL},
-}, doc="the series generated (physim.solvers.peccary.generators documents each formula)")
+    **source_kinds(["x"]),
+}, doc="the series generated (physim.solvers.peccary.generators documents each formula); "
+       "array (Python API) or file: a series of your own, x over time t_k = start + k dt")
+
+# a series of the user's instead of a generated one (see physim.inputs)
+INPUTS = {"x": Input("signal", "the series x(t_k), real, over time t_k = start + k dt")}
 
 SECTIONS = {
     "signal": SIGNAL,
     "sampling": {
         "samples": Param(REQUIRED, int, "number of samples", min=2, max=10 ** 9),
         "dt": Param(1.0, float, "sampling interval", min=0, min_open=True),
+        "start": Param(0.0, float, "time of the first sample"),
     },
     "analysis": {
         "variable": Param("x", str, "the output variable analysed at the end of the run"),
@@ -75,7 +82,8 @@ SECTIONS = {
 OUTPUTS = {"sine": ("x",), "sines": ("x",), "noise": ("x",), "logistic": ("x",),
            "henon": ("x", "y"),
            "double_pendulum": ("theta1", "theta2", "x1", "y1", "x2", "y2", "energy"),
-           "galactic_orbit": ("x", "y", "z", "R", "Lz", "energy")}
+           "galactic_orbit": ("x", "y", "z", "R", "Lz", "energy"), "array": ("x",),
+           "file": ("x",)}
 
 
 def _checks(p):

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .. import contract
+from ...inputs import SOURCE_KINDS
 from ...io import Record, Var
 from . import generators as gen
 from .schema import OUTPUTS
@@ -50,10 +51,12 @@ class Simulation(contract.Simulation):
     solver = "peccary"
     distributed = False
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, inputs=None):
         self.params = p = params
         n, dt = p["sampling"]["samples"], p["sampling"]["dt"]
-        self.times = dt * np.arange(n)
+        self.times = p["sampling"]["start"] + dt * np.arange(n)
+        self.given = (inputs.array("x", {"time": self.times}, float)
+                      if p["signal"]["kind"] in SOURCE_KINDS else None)
         self.names = OUTPUTS[p["signal"]["kind"]]
         self.block = min(p["output"]["block"], n)
         self.series = None
@@ -70,12 +73,12 @@ class Simulation(contract.Simulation):
         return {}
 
     def attrs(self) -> dict:
-        return {"time_attrs": {"units": "1", "long_name": "time t_k = k dt"},
-                "convention": "t_k = k sampling.dt; ordinal analysis of analysis.variable"}
+        return {"time_attrs": {"units": "1", "long_name": "time t_k = start + k dt"},
+                "convention": "t_k = sampling.start + k sampling.dt; ordinal analysis of analysis.variable"}
 
     def run(self, resume=None):
         """Yield the series in blocks along time (a series is regenerated, never resumed)."""
-        self.series = generate(self.params)
+        self.series = generate(self.params) if self.given is None else {"x": self.given}
         for i in range(0, len(self.times), self.block):
             sl = slice(i, i + self.block)
             yield Record("time", self.times[sl], {k: self.series[k][sl] for k in self.names})
