@@ -298,3 +298,24 @@ def test_peccary_takes_a_series_of_ones_own(tmp_path):
             assert ds.attrs["ordinal_C"] == attrs["ordinal_C"]
     with pytest.raises(CaseError, match=r"signal.x: shape \(10,\); expected \(%d,\)" % len(x)):
         physim.run(CASES / "peccary/sine.toml", tmp_path / "bad.h5", signal={"x": x[:10]})
+
+
+def test_three_d_field_and_potential_from_callables(tmp_path):
+    """3-D: V given as a callable equal to the built-in anisotropic trap, psi as a callable
+    equal to the built-in Gaussian: the same run to round-off."""
+    case = physim.Case(TRAP, grid={"N": [16, 12, 10], "L": [10.0, 8.0, 6.0]},
+                       potential={"omega": [1.0, 1.3, 1.7]},
+                       initial={"width": [1.5, 1.2, 1.0]}, time={"end": 0.2},
+                       output={"every": 0.1})
+    ref = case.run(tmp_path / "builtin.h5", progress="none")
+    w = (1.0, 1.3, 1.7)
+    given = case.with_(
+        potential={"V": lambda x, y, z: (w[0] ** 2 * x ** 2 + w[1] ** 2 * y ** 2
+                                         + w[2] ** 2 * z ** 2) / 2},
+        initial={"psi": lambda x, y, z: np.exp(-(x / 1.5) ** 2 / 2 - (y / 1.2) ** 2 / 2
+                                               - z ** 2 / 2)})
+    out = given.run(tmp_path / "given.h5", progress="none")
+    with physim.open(ref) as a, physim.open(out) as b:
+        assert b.psi.shape == (3, 16, 12, 10)
+        np.testing.assert_allclose(b.psi.values, a.psi.values, rtol=0,
+                                   atol=1e-13 * float(np.abs(a.psi).max()))
