@@ -70,3 +70,16 @@ def test_outputs_do_not_depend_on_the_rank_count(mpi, ranks_out, name, tmp_path)
                     scale = np.abs(b).max()
                     assert np.abs(a - b).max() <= 1e-12 * scale, (p, v)
                     np.testing.assert_array_equal(a, b, err_msg=f"{p}: {v} not bitwise")
+
+
+def test_a_multi_rank_master_is_a_file_input(mpi, ranks_out, tmp_path):
+    """A serial run starts from the last snapshot of a 4-rank run, read through its master."""
+    import physim
+    master = ranks_out / "n4" / "breathing.h5"
+    if not master.exists():
+        pytest.skip("the mpiexec runs did not write their outputs")
+    case, over = RUNS["breathing"]
+    out = physim.run(CASES / case, tmp_path / "next.h5", overrides=over, progress="none",
+                     initial={"kind": "file", "path": str(master)})
+    with xr.open_dataset(master) as src, xr.open_dataset(out, group="inputs") as inp:
+        np.testing.assert_array_equal(inp.psi.values, src.psi.isel(time=-1).values)
