@@ -42,9 +42,9 @@ RUNS = {
     "inputs_2d": ("nlse/trap_breathing_2d.toml", ["grid.N=[24, 20]", "grid.L=[10.0, 8.0]",
                                                   "time.end=0.2", "output.every=0.1",
                                                   "initial.kind='file'",
-                                                  "initial.path='{dir}/inputs_2d.nc'",
+                                                  "initial.path='{dir}/inputs_2d_source.h5'",
                                                   "potential.kind='file'",
-                                                  "potential.path='{dir}/inputs_2d.nc'"]),
+                                                  "potential.path='{dir}/inputs_2d_source.h5'"]),
 }
 
 
@@ -56,7 +56,7 @@ def write_inputs(d: Path):
     psi = (X - 0.7 + 1j * (Y + 0.3)) * np.exp(-(X ** 2 + Y ** 2) / 3)
     V = 0.5 * X ** 2 + 0.9 * Y ** 2 + 0.02 * X ** 4
     ds = xr.Dataset({"psi": (("x", "y"), psi), "V": (("x", "y"), V)}, coords={"x": x, "y": y})
-    ds.to_netcdf(d / "inputs_2d.nc", engine="h5netcdf", invalid_netcdf=True)
+    ds.to_netcdf(d / "inputs_2d_source.h5", engine="h5netcdf", invalid_netcdf=True)
 
 
 def overrides(name: str, d: Path) -> list:
