@@ -36,21 +36,27 @@ class Case:
         changed = bool(overrides or sections or inputs)
         raw = cases.apply_overrides(raw, overrides, _schema(raw))
         given.update(inputs or {})
-        declared = _declared(raw)
+        values = {}  # arrays and callables in the keyword sections: inputs, once declared
         for sec, table in sections.items():
             if not isinstance(table, dict):
                 raise cases.CaseError([f"{sec}: a section is given as a dict of its keys, got "
                                        f"{type(table).__name__}"])
-            table = dict(table)
-            for key in [k for k, v in table.items() if _is_input_value(v)]:
-                if key in declared and declared[key].section == sec:
-                    given[key] = table.pop(key)
             target = raw.setdefault(sec, {})
             if not isinstance(target, dict):
                 raise cases.CaseError([f"{sec}: not a section of this case"])
+            values[sec] = {k: v for k, v in table.items() if _is_input_value(v)}
+            table = {k: v for k, v in table.items() if k not in values[sec]}
             if "kind" in table and table["kind"] != target.get("kind"):
                 raw[sec] = target = cases.for_kind(target, table["kind"], _schema(raw), sec)
             target.update(table)
+        # after the plain keys: the inputs a solver declares may depend on them (species names)
+        declared = _declared(raw)
+        for sec, table in values.items():
+            for key, value in table.items():
+                if key in declared and declared[key].section == sec:
+                    given[key] = value
+                else:  # not an input: the case keeps it, and validation names it
+                    raw[sec][key] = value
         for name in given:
             sec = declared[name].section if name in declared else None
             # a kind named in the same call wins (and Inputs reports the conflict)
@@ -126,7 +132,8 @@ def _declared(raw) -> dict:
     solver = raw.get("solver")
     if solver not in SOLVERS:
         return {}
-    return getattr(get_solver(solver), "INPUTS", {})
+    from .inputs import declared_for
+    return declared_for(getattr(get_solver(solver), "INPUTS", {}), raw)
 
 
 def _as_array_kind(raw, sec, name):

@@ -1,8 +1,10 @@
 """What a user brings to a run: initial states, potentials... as arrays, callables or files.
 
 A solver declares the inputs it accepts (``INPUTS``: name -> :class:`Input`), each owned
-by a case section. That section then takes two more kinds, made by
-:func:`source_kinds`:
+by a case section; where the names depend on the case (one input per species, say),
+``INPUTS`` is a callable of the case (its raw dict or its validated parameters) that
+returns that dict (:func:`declared_for`). The owning section then takes two more kinds,
+made by :func:`source_kinds`:
 
 * ``kind = "array"``: the values come from the Python API,
   ``physim.run(case, inputs={"psi": array_or_callable})`` (or a keyword section such as
@@ -64,7 +66,9 @@ class Input:
 
 def source_kinds(names, extra: dict | None = None) -> dict[str, dict[str, Param]]:
     """The ``array`` and ``file`` kinds of a section that owns the inputs ``names``
-    (each with the solver's ``extra`` keys, e.g. a noise level)."""
+    (each with the solver's ``extra`` keys, e.g. a noise level). With one name the file
+    kind has a ``variable`` key (default: that name); with several, or with names that
+    depend on the case (``names = []``), each input reads the variable of its own name."""
     extra = dict(extra or {})
     names = list(names)
     file = {"path": Param(REQUIRED, str, "the file: a physim output or any netCDF/HDF5 "
@@ -80,6 +84,12 @@ def source_kinds(names, extra: dict | None = None) -> dict[str, dict[str, Param]
                              "along periodic dimensions, linearly along the others)"),
     })
     return {"array": extra, "file": {**file, **extra}}
+
+
+def declared_for(declared, case: dict) -> dict:
+    """{name: Input} of a solver's ``INPUTS`` for ``case``: the dict itself, or what the
+    callable returns for the case (raw or validated; it must cope with missing keys)."""
+    return dict(declared(case) if callable(declared) else declared)
 
 
 def wanted(params: dict, declared: dict) -> dict:
@@ -110,8 +120,9 @@ class Inputs:
     :attr:`resolved` into the output and checks with :meth:`finish` that nothing
     given went unused."""
 
-    def __init__(self, params: dict, declared: dict, given: dict | None = None):
-        self.params, self.declared = params, declared
+    def __init__(self, params: dict, declared, given: dict | None = None):
+        self.params = params
+        self.declared = declared = declared_for(declared, params)
         self.given = dict(given or {})
         self.resolved: dict[str, Resolved] = {}
         unknown = [n for n in self.given if n not in declared]

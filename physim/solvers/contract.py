@@ -11,7 +11,9 @@ A solver is a package under ``physim.solvers`` registered in ``SOLVERS`` that ex
     with ``inputs=`` as well when the solver declares ``INPUTS``;
 ``INPUTS`` (optional)
     ``{name: physim.inputs.Input}``: what a case may bring instead of the built-in
-    kinds (arrays, callables, files; see :mod:`physim.inputs`). The constructor then
+    kinds (arrays, callables, files; see :mod:`physim.inputs`), or a callable of the
+    case returning that dict when the names depend on it (one per species). The
+    constructor then
     takes ``inputs`` (a :class:`physim.inputs.Inputs`) and calls
     ``inputs.array(name, coords, dtype)`` for each input its case asks for, with the
     whole grid's coordinates (every rank asks for the same array and keeps its block).
