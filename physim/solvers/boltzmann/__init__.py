@@ -1,5 +1,5 @@
 """Spatially homogeneous Boltzmann gas and binary mixture: fast spectral collision operators."""
-from .schema import SCHEMA
+from .schema import INPUTS, SCHEMA
 from .simulation import Simulation
 
-__all__ = ["SCHEMA", "Simulation"]
+__all__ = ["INPUTS", "SCHEMA", "Simulation"]

@@ -1,5 +1,6 @@
 """Case schema of the Boltzmann solver (gas or binary mixture, homogeneous or 1-D in x)."""
 from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
+from ...inputs import SOURCE_KINDS, Input, source_kinds
 from .transport import BOUNDARIES, LIMITERS
 
 _PER = "float|floats"
@@ -50,11 +51,17 @@ INITIAL = Variants("kind", {
         "mode": Param(1, int, "wave number: the perturbation is sin(2 pi mode x / length)",
                       min=1),
     },
+    # one input per species, f_<species> (see INPUTS): a file has no single 'variable'
+    **source_kinds([], {"t0": Param(0.0, float, "the time of the given state: the run "
+                                    "goes from t0 to t0 + time.end")}),
 }, doc="maxwellians: one Maxwellian per species; bimodal: two beams at +-drift per species "
        "(anisotropic, far from equilibrium); bkw: the exact BKW solution (one species, "
        "Maxwell molecules, rate 1); the homogeneous kinds fill every cell alike. riemann: "
        "two Maxwellian states either side of a point (a shock tube); wave: Maxwellians with "
-       "a sinusoidal density (and temperature) perturbation (space.cells > 0 for both)")
+       "a sinusoidal density (and temperature) perturbation (space.cells > 0 for both). "
+       "array (from the Python API) and file (any physim boltzmann output, or netCDF/HDF5 "
+       "on the run's velocity grids and cells) give f_<species> itself, on the grid "
+       "<species>_vx, _vy[, _vz] (and x, the cell centres, in a 1-D run)")
 
 SECTIONS = {
     "species": {
@@ -79,7 +86,8 @@ SECTIONS = {
         "L": Param(REQUIRED, float, "the grid covers [-L, L)^d (the light species' grid with "
                    "scheme.kind = 'ap')", min=0, min_open=True),
         "L_heavy": Param(0.0, float, "ap: the heavy grid's half width (0: 8 sqrt(T_H / m_H) "
-                         "beyond the heavy's fastest initial mean velocity)", min=0),
+                         "beyond the heavy's fastest initial mean velocity; needed with "
+                         "initial.kind = 'array' or 'file')", min=0),
         "R": Param(0.0, float, "truncation of the relative speed (0: 4L / (3 + sqrt 2))", min=0),
         "M": Param(0, int, "directions of the sphere rule (0: default)", min=0),
         "n_rho": Param(0, int, "radial nodes of the general operator (0: N)", min=0),
@@ -137,9 +145,25 @@ def masses(p: dict) -> list:
 
 
 def names(p: dict) -> list:
-    n = len(masses(p))
-    given = [s.strip() for s in p["species"]["names"].split(",") if s.strip()]
+    return _names(len(masses(p)), p["species"]["names"])
+
+
+def _names(n: int, text: str) -> list:
+    given = [s.strip() for s in text.split(",") if s.strip()]
     return given or (["gas"] if n == 1 else ["light", "heavy"])
+
+
+def INPUTS(case: dict) -> dict:
+    """The inputs of a case (raw or validated): the initial distribution of each species,
+    named as the output writes it (f_gas, f_light and f_heavy, or f_<species.names>)."""
+    sp = case.get("species")
+    sp = sp if isinstance(sp, dict) else {}
+    m, text = sp.get("masses", 1.0), sp.get("names", "")
+    n = len(m) if isinstance(m, (list, tuple)) else 1
+    species = _names(n, text if isinstance(text, str) else "")
+    return {f"f_{s}": Input("initial", f"the initial distribution of {s}: f({s}_vx, {s}_vy"
+                            f"[, {s}_vz]), in a 1-D run f(x, {s}_vx, ...); >= 0")
+            for s in species}
 
 
 def initial_temperatures(p: dict) -> list:
@@ -210,6 +234,13 @@ def _checks(p):
         if n != 2 or m[1] < 4 * m[0]:
             problems.append(f"scheme.kind = 'ap': needs two species, the light first, with "
                             f"m_H >= 4 m_L (got species.masses = {p['species']['masses']})")
+        kind = p["initial"]["kind"]
+        if kind in SOURCE_KINDS and not p["velocity"]["L_heavy"]:
+            problems.append(f"velocity.L_heavy: scheme.kind = 'ap' with initial.kind = "
+                            f"{kind!r} needs the heavy grid's half width (the default comes "
+                            "from the initial temperatures): about 8 sqrt(T_H / m_H) beyond "
+                            "the heavy's largest |mean velocity|, or the L_heavy of the run "
+                            "the file comes from")
     N = p["velocity"]["N"]
     if N % 2:
         problems.append(f"velocity.N = {N}: expected an even number")

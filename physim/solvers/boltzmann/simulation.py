@@ -3,17 +3,23 @@
 Distributions ``f_<species>`` are written at the snapshots (every ``output.every``); the
 densities, bulk velocities, temperatures and H-functionals of the species (and the
 mixture's H) are written at every step, on the ``t_step`` axis.
+
+``initial.kind = "array"`` or ``"file"`` starts from given distributions, the inputs
+``f_<species>`` (:mod:`physim.inputs`) on the velocity grids as the output writes them
+(dims ``<species>_vx, _vy[, _vz]``; in a 1-D run ``x``, the cell centres, first). They
+are checked before any work (:func:`check_initial`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .. import contract
+from ...inputs import SOURCE_KINDS, Inputs, fail
 from ...io import STEP_DIM, Record, Var
 from .exact import bkw
 from .ap import DisparateMixture
 from .mixture import Mixture
-from .schema import heavy_half_width, masses, names, species_values
+from .schema import INPUTS, heavy_half_width, masses, names, species_values
 from .velocity import VelocityGrid
 
 AXES = ("vx", "vy", "vz")
@@ -28,14 +34,90 @@ class Simulation:
     solver = "boltzmann"
     distributed = True
 
-    def __new__(cls, params: dict, comm=None):
+    def __new__(cls, params: dict, comm=None, inputs=None):
         if params["space"]["cells"]:
             from .spatial import SpatialSimulation
-            return SpatialSimulation(params, comm)
+            return SpatialSimulation(params, comm, inputs)
         if comm is not None and comm.size > 1:
             raise LayoutError(f"a spatially homogeneous run is not split over ranks (launched "
                               f"on {comm.size}); run it on one rank, or set space.cells")
-        return HomogeneousSimulation(params)
+        return HomogeneousSimulation(params, inputs)
+
+
+def velocity_grids(p: dict) -> tuple:
+    """The velocity grid of each species, as ``collision_model`` builds them (without
+    building the operators)."""
+    v, m = p["velocity"], masses(p)
+    grid = VelocityGrid(v["d"], v["N"], v["L"])
+    if p["scheme"]["kind"] == "ap":
+        eps = float(np.sqrt(m[0] / m[1]))
+        return grid, VelocityGrid(v["d"], v["N"], heavy_half_width(p, eps))
+    return (grid,) * len(m)
+
+
+# how far a given f may be from a density on the grid: an array or a callable of the user's
+# to round-off; a file or a DataArray (a solver's snapshot) as far as the solver's own go:
+# the spectral collisions leave negative f, -2.5e-4 of max f in the shipped cases and
+# -3.5e-3 on a coarse grid (N = 16, L = 8, a heavy gas at T = 2, m = 4); f at the box's
+# edge reaches 1.8e-4 of max f in the shipped cases
+NEGATIVE_ROUND_OFF = 1e-12
+NEGATIVE_TOLERANCE = 1e-2
+EDGE_TOLERANCE = 1e-3
+
+
+def given_initial(p: dict, inputs, species: list, grids, x=None) -> list | None:
+    """The initial f of each species from the inputs ``f_<species>`` (initial.kind array
+    or file), checked: on the velocity grid, or (cells, velocity grid) at the cell centres
+    ``x`` of the whole domain. None for the built-in kinds."""
+    if p["initial"]["kind"] not in SOURCE_KINDS:
+        return None
+    if inputs is None:  # built outside the frame: a file is read here, an array is missing
+        inputs = Inputs(p, INPUTS)
+    periodic = ("x",) if x is not None and p["space"]["boundary"] == "periodic" else ()
+    out = []
+    for s, (name, grid) in enumerate(zip(species, grids)):
+        coords = {} if x is None else {"x": x}
+        coords.update({f"{name}_{a}": grid.axis for a in AXES[:grid.d]})
+        f = inputs.array(f"f_{name}", coords, float, periodic=periodic)
+        python = inputs.resolved[f"f_{name}"].attrs.get("source") in ("array", "callable")
+        check_initial(f"initial.f_{name}", f, grid, x, "velocity.L_heavy"
+                      if s == 1 and p["scheme"]["kind"] == "ap" else "velocity.L",
+                      NEGATIVE_ROUND_OFF if python else NEGATIVE_TOLERANCE)
+        out.append(f)
+    return out
+
+
+def check_initial(key: str, f, grid, x=None, width: str = "velocity.L",
+                  negative: float = NEGATIVE_ROUND_OFF) -> None:
+    """Refuse, in one line, a given f the solver cannot start from: zero mass (in any
+    cell), values below -``negative`` times max f, or f not decayed at the edge of the
+    velocity box (mass outside it; ``width`` is the key that widens the box). Shape and
+    finiteness are checked by :mod:`physim.inputs`."""
+    rows = f.reshape((-1,) + grid.shape)  # one row per cell (one row homogeneous)
+    flat = rows.reshape(len(rows), -1)
+
+    def where(i):
+        return "" if x is None else f" in the cell at x = {x[i]:.6g}"
+    mass = flat.sum(1) * grid.dv
+    i = int(np.argmin(mass))
+    if not mass[i] > 0:
+        fail(key, f"zero mass (int f dv = {mass[i]:.3g}){where(i)}; the gas needs a positive "
+             "density everywhere")
+    peak = flat.max(1)  # > 0 where the mass is
+    low = flat.min(1) / peak
+    i = int(np.argmin(low))
+    if low[i] < -negative:
+        fail(key, f"negative values down to {low[i]:.3g} of max f{where(i)}; f is a density "
+             f"(accepted: {-negative:g}{' (round-off)' if negative < 1e-6 else ''}); clip "
+             "it, e.g. numpy.maximum(f, 0)")
+    edge = np.max([np.take(rows, [0, -1], axis=1 + a).reshape(len(rows), -1).max(1)
+                   for a in range(grid.d)], axis=0) / peak
+    i = int(np.argmax(edge))
+    if edge[i] > EDGE_TOLERANCE:
+        fail(key, f"not decayed at the edge of the velocity box: f on the faces of "
+             f"[-{grid.L:g}, {grid.L:g})^{grid.d} reaches {edge[i]:.2g} of its maximum{where(i)} "
+             f"(accepted: {EDGE_TOLERANCE:g}), so mass lies outside the grid; use a larger "
+             f"{width}")
 
 
 def collision_model(p: dict):
@@ -87,7 +169,8 @@ class Stepping(contract.Simulation):
 
     def _schedule(self):
         p = self.params
-        self.t0 = p["initial"]["t0"] if p["initial"]["kind"] == "bkw" else 0.0
+        # kind bkw: the time of the exact solution; array and file: the given state's
+        self.t0 = p["initial"].get("t0", 0.0)
         self.step_times, self.snap_steps = step_schedule(p, self.t0)
         self.times = self.step_times[self.snap_steps]
         self.dt = p["time"]["dt"]
@@ -158,9 +241,11 @@ class HomogeneousSimulation(Stepping):
     solver = "boltzmann"
     distributed = False
 
-    def __init__(self, params: dict):
+    def __init__(self, params: dict, inputs=None):
         self.params = p = params
         self.masses, self.names = masses(p), names(p)
+        # a given f is read and checked before the operators are built
+        self.given = given_initial(p, inputs, self.names, velocity_grids(p))
         self.mixture, self.grids = collision_model(p)
         self.grid = self.grids[0]
         self.advance = self.mixture.step
@@ -208,6 +293,8 @@ class HomogeneousSimulation(Stepping):
 
     # ---- the run -----------------------------------------------------------------------------
     def initial(self) -> list:
+        if self.given is not None:
+            return [f.copy() for f in self.given]
         return homogeneous_initial(self.params, self.grids, self.t0)
 
     def _record(self, fs, t) -> dict:

@@ -19,7 +19,8 @@ import numpy as np
 from ...io import STEP_DIM, Var
 from ...parallel import Decomposition, SerialComm, ordered_sum_rows
 from .schema import masses, names, species_values
-from .simulation import LayoutError, Stepping, collision_model, homogeneous_initial
+from .simulation import (LayoutError, Stepping, collision_model, given_initial,
+                         homogeneous_initial, velocity_grids)
 from .transport import GHOSTS, Streaming
 
 
@@ -29,7 +30,7 @@ class SpatialSimulation(Stepping):
     split_dim = "x"
     lockstep = True  # the cells' halo exchanges tie the ranks' steps together
 
-    def __init__(self, params: dict, comm=None):
+    def __init__(self, params: dict, comm=None, inputs=None):
         self.params = p = params
         self.comm = comm = comm if comm is not None else SerialComm()
         self.masses, self.names = masses(p), names(p)
@@ -41,6 +42,10 @@ class SpatialSimulation(Stepping):
                               f"at least {GHOSTS} cells; use at most {self.cells // GHOSTS} ranks")
         self.dec = Decomposition((self.cells,), comm.size, comm.rank)
         self.x = (np.arange(self.dec.start, self.dec.stop) + 0.5) * self.dx
+        # a given f on every cell (each rank keeps its block: the same on any rank count),
+        # read and checked before the operators are built
+        self.given = given_initial(p, inputs, self.names, velocity_grids(p),
+                                   (np.arange(self.cells) + 0.5) * self.dx)
         self.mixture, self.grids = collision_model(p)
         self.collide = bool(getattr(self.mixture, "ops", True))  # a full model without rates
         self.d = self.grids[0].d
@@ -105,6 +110,8 @@ class SpatialSimulation(Stepping):
         """Distributions of this rank's cells, one (cells, *velocity) array per species."""
         p, nloc = self.params, len(self.x)
         kind = p["initial"]["kind"]
+        if self.given is not None:
+            return [f[self.dec.start:self.dec.stop].copy() for f in self.given]
         if kind not in ("riemann", "wave"):
             return [np.broadcast_to(f, (nloc,) + f.shape).copy()
                     for f in homogeneous_initial(p, self.grids, self.t0)]
