@@ -73,12 +73,14 @@ def given_initial(p: dict, inputs, species: list, grids, x=None) -> list | None:
         return None
     if inputs is None:  # built outside the frame: a file is read here, an array is missing
         inputs = Inputs(p, INPUTS)
-    periodic = ("x",) if x is not None and p["space"]["boundary"] == "periodic" else ()
     out = []
     for s, (name, grid) in enumerate(zip(species, grids)):
         coords = {} if x is None else {"x": x}
         coords.update({f"{name}_{a}": grid.axis for a in AXES[:grid.d]})
-        f = inputs.array(f"f_{name}", coords, float, periodic=periodic)
+        # interpolate = true is linear along every dim, x included: the spectral resampling
+        # of periodic dims needs grids with the same first point, which cell centres of
+        # another cell count are not
+        f = inputs.array(f"f_{name}", coords, float, periodic=())
         python = inputs.resolved[f"f_{name}"].attrs.get("source") in ("array", "callable")
         check_initial(f"initial.f_{name}", f, grid, x, "velocity.L_heavy"
                       if s == 1 and p["scheme"]["kind"] == "ap" else "velocity.L",
