@@ -92,12 +92,6 @@ def declared_for(declared, case: dict) -> dict:
     return dict(declared(case) if callable(declared) else declared)
 
 
-def wanted(params: dict, declared: dict) -> dict:
-    """{name: Input} of the declared inputs whose section asks for them."""
-    return {n: i for n, i in declared.items()
-            if params.get(i.section, {}).get("kind") in SOURCE_KINDS}
-
-
 def fail(key: str, problem: str):
     raise CaseError([f"{key}: {problem}"], "input")
 
@@ -136,9 +130,6 @@ class Inputs:
             if kind != "array" and not isinstance(value, Resolved):
                 fail(f"{sec}.{name}", f"given as an array, but {sec}.kind = {kind!r}; "
                      f"set {sec}.kind = 'array' (physim does when the case does not say)")
-
-    def wants(self, name: str) -> bool:
-        return name in wanted(self.params, self.declared)
 
     def array(self, name: str, coords: dict, dtype=float, periodic=()) -> np.ndarray | None:
         """The input ``name`` on the grid ``coords`` ({dim: 1-D values}, in the input's
