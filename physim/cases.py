@@ -40,6 +40,7 @@ class Param:
     choices: tuple | None = None
     units: str | None = None
     length: int | None = None  # for list types: required length
+    allow_inf: bool = False  # True: +-inf is a meaningful value (e.g. "no limit")
 
     def allowed(self) -> str:
         if self.choices is not None:
@@ -58,7 +59,7 @@ class Param:
         t = self.type
         if t in ("float|floats", "int|ints"):
             scalar = Param(None, float if t == "float|floats" else int, self.doc, self.min,
-                           self.max, self.min_open)
+                           self.max, self.min_open, allow_inf=self.allow_inf)
             items = value if isinstance(value, list) else [value]
             if isinstance(value, list) and not value:
                 return value, f"expected {self.allowed()}, got an empty list"
@@ -77,6 +78,8 @@ class Param:
             value = float(value)
             if math.isnan(value):
                 return value, f"expected {self.allowed()}, got nan"
+            if math.isinf(value) and not self.allow_inf:
+                return value, f"expected a finite number{self.allowed()[len('a number'):]}, got {value!r}"
         elif t is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 return value, f"expected {self.allowed()}, got {value!r}"
@@ -93,6 +96,8 @@ class Param:
             if self.length is not None and len(value) != self.length:
                 return value, f"expected {self.allowed()}, got {len(value)} values"
             value = [float(v) for v in value]
+            if not self.allow_inf and not all(math.isfinite(v) for v in value):
+                return value, f"expected {self.allowed()} (finite), got {value!r}"
         if self.choices is not None and value not in self.choices:
             return value, f"{value!r} is not allowed; expected {self.allowed()}"
         vals = value if isinstance(value, list) else [value]
