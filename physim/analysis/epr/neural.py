@@ -23,6 +23,7 @@ on that argument gives d s_i / d g_i and nothing of the neighbours.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -97,6 +98,10 @@ class NeuralScore:
         if not (rc > 0 and width >= 1 and depth >= 1 and n_rbf >= 1):
             raise ValueError(f"rc = {rc}, width = {width}, depth = {depth}, n_rbf = {n_rbf}: "
                              "expected rc > 0 and positive sizes")
+        if not (v0 > 0 and math.isfinite(v0)):
+            raise ValueError(f"model.v0 = {v0}: the neural score needs v0 > 0 (its inputs are "
+                             "g + F / v0); at v0 = 0 the system is at equilibrium (EPR 0): "
+                             "use entropy_production")
         self.base, self.rc, self.width, self.depth, self.n_rbf = base, float(rc), width, depth, n_rbf
         self.v0, self.scale = float(v0), float(scale)
         rng = np.random.default_rng(seed)
@@ -292,6 +297,10 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     from ...solvers.active.drift import AOUPDrift
     from .estimator import _snapshots
     drift = AOUPDrift.from_output(ds)
+    if not drift.v0 > 0:
+        raise ValueError(f"model.v0 = {drift.v0}: the neural score needs v0 > 0 (its inputs "
+                         "are g + F / v0); at v0 = 0 the system is at equilibrium (EPR 0): "
+                         "use entropy_production")
     if drift.eps > 0 or drift.forces is None:
         raise ValueError("the neural score is for interacting AOUPs with noise on g only "
                          f"(model.epsilon = 0, an interaction); this run has epsilon = {drift.eps}"

@@ -1,4 +1,7 @@
 """Case schema of the active-matter solver (self-propelled particles in a 2-D box)."""
+import logging
+import math
+
 from ...cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 from ...inputs import Input, source_kinds
 
@@ -113,6 +116,109 @@ def _checks(p):
     dt, every = p["time"]["dt"], p["output"]["every"]
     if abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
         problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")
+    problems += stability(p)
+    return problems
+
+
+log = logging.getLogger("physim")
+
+HEX_PACKING = math.pi / (2 * math.sqrt(3))  # 0.9069: close packing of disks
+# Euler-Maruyama for dx = -lambda x dt: x -> (1 - lambda dt) x, stable for lambda dt < 2.
+# The trap (lambda = A) is refused beyond A dt = 1, where the map overshoots the centre
+# every step (multiplier < 0) and the stationary variance eps / (A (1 - A dt / 2)) is
+# twice the exact one; A dt > 0.1 warns (variance bias A dt / (2 - A dt) > 5 %).
+TRAP_REFUSE, TRAP_WARN = 1.0, 0.1
+# Soft disks: U''(r) = k sigmoid(beta (2a - r)) <= k (forces.py: the force's slope is
+# -k sigmoid), so the stiffest mode of disks in contact, the M point of the hexagonal
+# lattice's dynamical matrix, has curvature 6 k: stable only for 6 k dt < 2.
+SOFT_REFUSE, SOFT_WARN = 1.0 / 3.0, 0.1
+WCA_CURVATURE = 456.0  # U''(sigma) = 24 * 19 eps / sigma^2; closer approaches are stiffer
+# free displacement per step: AOUP speed v0 |g_c| with |g_c| <= 4 (Gaussian, 6e-5 out),
+# thermal 4 sqrt(2 eps dt); refused beyond one particle radius (pairs jump through each
+# other), warned beyond a tenth of it
+MOVE_REFUSE, MOVE_WARN = 1.0, 0.1
+
+
+def _size(p):
+    inter = p["interaction"]
+    return {"soft": lambda: inter["radius"], "wca": lambda: inter["sigma"] / 2}.get(
+        inter["kind"], lambda: None)()
+
+
+def _move(p, dt):
+    m = p["model"]
+    c = 4.0 if m["kind"] == "aoup" else 1.0
+    return c * m["v0"] * dt + 4.0 * math.sqrt(2.0 * m["epsilon"] * dt)
+
+
+def _largest_move_dt(p, dist):
+    """The dt at which the free displacement per step equals ``dist``."""
+    m = p["model"]
+    c1 = (4.0 if m["kind"] == "aoup" else 1.0) * m["v0"]
+    c2 = 4.0 * math.sqrt(2.0 * m["epsilon"])
+    if c1 == 0:
+        return (dist / c2) ** 2 if c2 > 0 else math.inf
+    s = (-c2 + math.sqrt(c2 * c2 + 4 * c1 * dist)) / (2 * c1)
+    return s * s
+
+
+def stability(p: dict, warn: bool = True) -> list[str]:
+    """Euler-Maruyama bounds of the case: refusals (one line each, with the largest
+    allowed time.dt); the accuracy bands and close packing are logged as warnings."""
+    problems, warnings = [], []
+    dt, m, s, inter = p["time"]["dt"], p["model"], p["system"], p["interaction"]
+    A = s["trap"]
+    if A > 0:
+        if A * dt > TRAP_REFUSE:
+            problems.append(f"system.trap: A dt = {A * dt:.3g} > {TRAP_REFUSE:g} (Euler-Maruyama "
+                            f"overshoots the trap centre every step; unstable at 2): time.dt = "
+                            f"{dt:g} too large, use dt <= {TRAP_REFUSE / A:.4g}")
+        elif A * dt > TRAP_WARN:
+            warnings.append(f"system.trap: A dt = {A * dt:.3g} > {TRAP_WARN:g}: the stationary "
+                            f"variance is {A * dt / (2 - A * dt):.0%} too large; dt <= "
+                            f"{TRAP_WARN / A:.4g} keeps it within 5 %")
+    if inter["kind"] == "soft" and inter["k"] > 0:
+        k = inter["k"]
+        if k * dt > SOFT_REFUSE:
+            problems.append(f"interaction.k: k dt = {k * dt:.3g} > 1/3 (Euler-Maruyama is "
+                            f"unstable for disks in contact, whose stiffest mode has curvature "
+                            f"6 k): time.dt = {dt:g} too large, use dt <= {SOFT_REFUSE / k:.4g}")
+        elif k * dt > SOFT_WARN:
+            warnings.append(f"interaction.k: k dt = {k * dt:.3g} > {SOFT_WARN:g}: contacts are "
+                            f"resolved coarsely; dt <= {SOFT_WARN / k:.4g} is the paper's k dt")
+    if inter["kind"] == "wca":
+        c = WCA_CURVATURE * inter["epsilon"] / inter["sigma"] ** 2
+        if 6 * c * dt > 2:
+            # a warning: the curvature grows without bound below sigma, so no dt is safe for
+            # every configuration; the run stops if the forces are not resolved
+            warnings.append(f"interaction.epsilon: the WCA curvature at r = sigma is 456 eps / "
+                            f"sigma^2 = {c:.4g}; close-packed disks are unstable for time.dt > "
+                            f"{2 / (6 * c):.4g} (given {dt:g})")
+    a = _size(p)
+    if a is not None:
+        move = _move(p, dt)
+        kind = "4 v0 dt" if m["kind"] == "aoup" else "v0 dt"
+        what = f"model.v0/epsilon: free displacement per step {kind} + 4 sqrt(2 eps dt) = {move:.3g}"
+        if move > MOVE_REFUSE * a:
+            problems.append(f"{what} > the particle radius {a:g} (pairs jump through each other): "
+                            f"time.dt = {dt:g} too large, use dt <= "
+                            f"{_largest_move_dt(p, MOVE_REFUSE * a):.4g}")
+        elif move > MOVE_WARN * a:
+            warnings.append(f"{what} > {MOVE_WARN:g} of the particle radius {a:g}; dt <= "
+                            f"{_largest_move_dt(p, MOVE_WARN * a):.4g} resolves collisions")
+    rate = m["gamma"] if m["kind"] == "aoup" else m["Dr"]
+    if rate * dt > 1:
+        name = "model.gamma" if m["kind"] == "aoup" else "model.Dr"
+        warnings.append(f"{name}: {name[6:]} dt = {rate * dt:.3g} > 1: the propulsion "
+                        f"decorrelates within a step (exact in g, but x sees it frozen over "
+                        f"the step); dt <= {1 / rate:.4g} resolves the persistence")
+    if s["phi"] > HEX_PACKING:
+        warnings.append(f"system.phi: {s['phi']:g} is above hexagonal close packing "
+                        f"{HEX_PACKING:.4f}: every particle overlaps its neighbours"
+                        + ("; WCA forces there are very stiff" if inter["kind"] == "wca" else ""))
+    if warn:
+        for w in warnings:
+            log.warning(w)
     return problems
 
 

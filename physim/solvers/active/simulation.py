@@ -37,6 +37,55 @@ def box_side(p: dict) -> float:
     return math.sqrt(s["N"] * math.pi * a * a / s["phi"])
 
 
+# Measured (N = 256 soft disks, v0 = 1 and 0.025, phi = 0.5 and 0.9; checked on N = 64
+# trapped, k = 2.5, v0 = 0.3, eps = 0.1, and on WCA ABPs): stable runs up to k dt = 1/3
+# give a force push <= 0.8 a (the first step from a random start) and <= 0.4 a later;
+# unstable ones (k dt >= 0.5) >= 1.04 a with a step-to-step force correlation <= 0.03.
+FORCE_PUSH = 1.0  # one step's force displacement, in particle radii
+FORCE_CORR = 0.5  # below this step-to-step force correlation the force is oscillating
+
+
+def guard_size(p: dict) -> float:
+    inter = p["interaction"]
+    return inter["radius"] if inter["kind"] == "soft" else inter["sigma"] / 2
+
+
+def largest_stable_dt(p: dict) -> float:
+    """The largest time.dt the case's Euler-Maruyama bounds allow (see schema.stability)."""
+    from .schema import (MOVE_REFUSE, SOFT_REFUSE, TRAP_REFUSE, WCA_CURVATURE,
+                         _largest_move_dt, _size)
+    inter, A = p["interaction"], p["system"]["trap"]
+    out = [p["time"]["dt"] * 1e9]
+    if A > 0:
+        out.append(TRAP_REFUSE / A)
+    if inter["kind"] == "soft" and inter["k"] > 0:
+        out.append(SOFT_REFUSE / inter["k"])
+    if inter["kind"] == "wca":
+        out.append(2 / (6 * WCA_CURVATURE * inter["epsilon"] / inter["sigma"] ** 2))
+    if _size(p) is not None:
+        out.append(_largest_move_dt(p, MOVE_REFUSE * _size(p)))
+    return min(out)
+
+
+def trap_variance_bound(p: dict, N: int, states, c: float, L: float) -> float:
+    """10x the larger of the start's variance per axis about the trap centre and the
+    stationary one of free particles (eps / A + v0^2 / (A (A + rate))) or of a
+    close-packed disk of N particles (R^2 / 4, R = a sqrt(N / 0.9069))."""
+    m, A = p["model"], p["system"]["trap"]
+    if m["kind"] == "aoup":
+        free = m["epsilon"] / A + m["v0"] ** 2 / (A * (A + m["gamma"]))
+    else:
+        free = m["epsilon"] / A + 0.5 * m["v0"] ** 2 / (A * (A + m["Dr"]))
+    packed = 0.0
+    if p["interaction"]["kind"] != "none":
+        packed = guard_size(p) ** 2 * N / (math.pi / (2 * math.sqrt(3))) / 4
+    start = 0.0
+    for x, _, _ in states:
+        d = (x - c + L / 2) % L - L / 2
+        start = max(start, float((d * d).mean()))
+    return 10 * max(free, packed, start)
+
+
 class LayoutError(ValueError):
     """The case cannot be spread over the ranks it was launched on."""
 
@@ -231,6 +280,9 @@ class Simulation(contract.Simulation):
         noisy_x = m["epsilon"] > 0
         if self.kind == "aoup":
             decay, kick = ou_coefficients(m["gamma"], dt)
+        self._f_check = np.zeros((N, 2))
+        if A > 0:
+            self._trap_bound = trap_variance_bound(p, self.N, states, c, L)
         while self.next < len(self.times):
             k = self.next
             for r, ((x, s, rng), forces) in enumerate(zip(states, self.forces)):
@@ -252,9 +304,44 @@ class Simulation(contract.Simulation):
                     from ...integrate import IntegrationError
                     raise IntegrationError(f"non-finite particle state at t = {self.times[k]:g} "
                                            f"(time.dt = {dt} too large for the forces?)")
+                self._in_range(x, f, forces, self.times[k], r)
             self.step_count += self.per_snapshot
             self.next, self.done = k + 1, [0] * len(states)
             yield Record("time", self.times[k], self._snapshot(states))
+
+    def _in_range(self, x, f, forces, t, r):
+        """Stop (IntegrationError) when the state has left its physical range: the pair
+        forces are not resolved (one step's force displacement exceeds the particle radius
+        and the force flips between steps: the Euler-Maruyama overshoot), or the particles
+        have left the trap."""
+        from ...integrate import IntegrationError
+        p, dt = self.params, self.dt
+        where = f"at t = {t:g}" + (f" (replica {r})" if self.ensemble else "")
+        if forces is not None:
+            a = guard_size(p)
+            f_now = self._f_check
+            forces(x, f_now)
+            push = float(np.sqrt((f_now * f_now).sum(-1).max())) * dt
+            den = math.sqrt(float((f * f).sum()) * float((f_now * f_now).sum()))
+            corr = float((f * f_now).sum()) / den if den > 0 else 1.0
+            if push > FORCE_PUSH * a and corr < FORCE_CORR:
+                raise IntegrationError(
+                    f"pair forces not resolved {where}: one step's force displacement "
+                    f"{push:.3g} > the particle radius {a:g} and the force reverses between steps "
+                    f"(correlation {corr:.2f}): time.dt = {dt:g} too large, use dt <= "
+                    f"{min(largest_stable_dt(p), dt / 2):.4g}")
+        A = p["system"]["trap"]
+        if A > 0:
+            c = self.L / 2
+            d = (x - c + self.L / 2) % self.L - self.L / 2
+            var = float((d * d).mean())
+            bound = self._trap_bound
+            if var > bound:
+                raise IntegrationError(
+                    f"particles left the trap {where}: variance {var:.3g} per axis about the "
+                    f"centre > {bound:.3g} (10x the larger of the start's and the stationary "
+                    f"estimate): time.dt = {dt:g} too large? use dt <= "
+                    f"{min(largest_stable_dt(p), dt / 2):.4g}")
 
     def stats(self) -> dict:
         return {"steps": self.step_count,
