@@ -113,3 +113,24 @@ def test_neural_score_refuses_v0_zero(tmp_path):
     with pytest.raises(ValueError, match=r"^model.v0 = 0.0: the neural score needs v0 > 0") as err:
         train_neural_score(ds)
     assert "\n" not in str(err.value)
+
+
+def test_particles_leaving_the_trap_stop_the_run():
+    """The trap guard itself (A dt <= 1 is refused before, so a real escape needs a
+    failure elsewhere): a state spread far beyond 10x the stationary variance stops."""
+    import numpy as np
+    from physim.integrate import IntegrationError
+    from physim.runner import validate
+    from physim.solvers.active.simulation import Simulation, trap_variance_bound
+    sim = Simulation(validate(_trap()))
+    states = [sim._initial(0)]
+    c = sim.L / 2
+    sim._trap_bound = bound = trap_variance_bound(sim.params, sim.N, states, c, sim.L)
+    x, _, _ = states[0]
+    start = float(((x - c) ** 2).mean())  # spread = 1: about 1 per axis
+    assert bound == pytest.approx(10 * max(start, 0.1 + 1 / 1.5))  # eps/A + v0^2/(A(A+gamma))
+    sim._in_range(x, None, None, 0.5, 0)  # in range: no stop
+    far = (c + 10 * (x - c)) % sim.L
+    with pytest.raises(IntegrationError, match=r"particles left the trap at t = 0.5: .*"
+                                               r"time.dt = 0.001 too large\? use dt <= 0.0005"):
+        sim._in_range(far, None, None, 0.5, 0)
