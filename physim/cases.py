@@ -79,7 +79,8 @@ class Param:
             if math.isnan(value):
                 return value, f"expected {self.allowed()}, got nan"
             if math.isinf(value) and not self.allow_inf:
-                return value, f"expected a finite number{self.allowed()[len('a number'):]}, got {value!r}"
+                rng = self.allowed().removeprefix("a number")
+                return value, f"expected a finite number{rng}, got {value!r}"
         elif t is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 return value, f"expected {self.allowed()}, got {value!r}"

@@ -198,7 +198,8 @@ def stability(p: dict, warn: bool = True) -> list[str]:
     if a is not None:
         move = _move(p, dt)
         kind = "4 v0 dt" if m["kind"] == "aoup" else "v0 dt"
-        what = f"model.v0/epsilon: free displacement per step {kind} + 4 sqrt(2 eps dt) = {move:.3g}"
+        what = (f"model.v0/epsilon: free displacement per step {kind} + 4 sqrt(2 eps dt) = "
+                f"{move:.3g}")
         if move > MOVE_REFUSE * a:
             problems.append(f"{what} > the particle radius {a:g} (pairs jump through each other): "
                             f"time.dt = {dt:g} too large, use dt <= "
