@@ -56,6 +56,8 @@ def _flatten(obj, sample_dims, what):
             raise ValueError(f"{what}: the variables have different sample counts {sorted(n)}")
         return np.concatenate(parts, axis=1), names
     if isinstance(obj, xr.DataArray):
+        if isinstance(sample_dims, str):
+            sample_dims = (sample_dims,)
         dims = tuple(sample_dims) if sample_dims is not None else obj.dims[:1]
         missing = [s for s in dims if s not in obj.dims]
         if missing:
@@ -72,7 +74,13 @@ def _flatten(obj, sample_dims, what):
         raise ValueError(f"{what}: a scalar, expected samples of shape (n, d)")
     if a.ndim == 1:
         a = a[:, None]
-    a = a.reshape(a.shape[0], -1)
+    k = 1
+    if sample_dims is not None:
+        if not isinstance(sample_dims, (int, np.integer)) or not 1 <= sample_dims < a.ndim:
+            raise ValueError(f"{what}: for a numpy array sample_dims is the number of leading "
+                             f"sample axes (1 to {a.ndim - 1}), not {sample_dims!r}")
+        k = int(sample_dims)
+    a = a.reshape(int(np.prod(a.shape[:k])), -1)
     return a, [f"x{k}" for k in range(a.shape[1])]
 
 
@@ -85,7 +93,9 @@ def _diffusion_matrix(diffusion, d):
             raise ValueError(f"diffusion: {len(D)} diagonal entries for samples of dimension {d}")
         D = np.diag(D)
     elif D.shape != (d, d):
-        raise ValueError(f"diffusion: shape {D.shape}, expected a scalar, ({d},) or ({d}, {d})")
+        raise ValueError(f"diffusion: shape {D.shape}, expected a scalar, ({d},) or ({d}, {d}) "
+                         f"for samples of dimension {d} (sample_dims says which axes are "
+                         "samples)")
     if not np.all(np.isfinite(D)):
         raise ValueError("diffusion: has non-finite entries")
     if not np.allclose(D, D.T, rtol=1e-12, atol=1e-14 * np.abs(D).max()):
@@ -236,7 +246,8 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
                   fd_step: float = 1e-4, chunk: int = 50_000) -> xr.Dataset:
     """Entropy production rate of dx = b(x) dt + sqrt(2 D) dW from stationary samples.
 
-    samples : numpy (n, d), or (n, ...) with the trailing axes flattened into the state; or
+    samples : numpy (n, d), or (n, ...) with the trailing axes flattened into the state
+        (``sample_dims=k``: the first k axes are samples, e.g. 2 for (time, chain, d)); or
         an xarray DataArray (its ``sample_dims``, default its first dim, are the samples, the
         other dims the state); or a Dataset whose variables (over the same sample dims) are
         concatenated into the state, in order (e.g. ``ds[["position", "propulsion"]]`` with
