@@ -153,15 +153,15 @@ class _Basis:
         self.names = ["1" if not t else "*".join(f"y{c}" for c in t) for t in self.terms]
         self.extra_count = None
 
-    def __call__(self, X):
+    def __call__(self, X, with_grad=True):
         n, d = X.shape
         Y = (X - self.mu) / self.sigma
         P = len(self.terms)
         phi = np.empty((n, P))
-        grad = np.zeros((n, P, d))
+        grad = np.zeros((n, P, d)) if with_grad else None
         for j, t in enumerate(self.terms):
             phi[:, j] = np.prod(Y[:, list(t)], axis=1) if t else 1.0
-            for c in set(t):
+            for c in (set(t) if with_grad else ()):
                 others = list(t)
                 others.remove(c)
                 g = t.count(c) * (np.prod(Y[:, others], axis=1) if others else 1.0)
@@ -181,7 +181,7 @@ class _Basis:
                 self.extra_count = ephi.shape[1]
                 self.names += [f"user{k}" for k in range(ephi.shape[1])]
             phi = np.concatenate([phi, ephi], axis=1)
-            grad = np.concatenate([grad, egrad], axis=1)
+            grad = np.concatenate([grad, egrad], axis=1) if with_grad else None
         return phi, grad
 
 
@@ -320,6 +320,8 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     basis = _Basis(mu, sig, int(degree), features)
     Dinv_b = b @ Dinv  # D symmetric
 
+    # rows per batch: keep the (rows, features, d) gradient array near 32 MB
+    chunk = int(max(256, min(chunk, 4_000_000 // max(1, len(basis.terms) * d))))
     bounds = np.linspace(0, n, folds + 1).astype(int)
     parts = []
     for k in range(folds):
@@ -343,7 +345,7 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     pair_tot = np.zeros(len(pairs))
     for lo in range(0, n, chunk):
         sl = slice(lo, min(lo + chunk, n))
-        phi, _ = basis(X[sl])
+        phi, _ = basis(X[sl], with_grad=False)
 
         def velocity(fit):
             a, T = fit
