@@ -156,7 +156,9 @@ def test_drift_values_instead_of_a_callable():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(drift=lambda x: x[:, :1]), r"drift: returned shape \(100, 1\)"),
     (dict(drift=np.zeros((99, 2))), r"drift: values of shape \(99, 2\)"),
-    (dict(diffusion=np.diag([1.0, -0.1])), "diffusion: not positive definite"),
+    (dict(diffusion=np.diag([1.0, -0.1])), "diffusion: not positive semi-definite"),
+    (dict(diffusion=np.zeros((2, 2))), "diffusion: D has no positive eigenvalue"),
+    (dict(noisy_divergence=np.zeros(100)), "noisy_divergence: only for a singular D"),
     (dict(diffusion=np.array([[1.0, 0.5], [0.0, 1.0]])), "diffusion: the matrix is not symmetric"),
     (dict(diffusion=np.eye(3)), r"diffusion: shape \(3, 3\)"),
     (dict(samples="nan"), "samples: 1 of 100 samples hold NaN or inf"),
@@ -274,3 +276,23 @@ def test_user_features_extend_the_basis():
     assert abs(float(r.epr) / exact - 1) < 0.02
     assert float(r.epr) == pytest.approx(float(r3.epr), rel=5e-3)
     assert r.attrs["feature_names"].endswith("user0")
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_trapped_aoup_noise_on_g_only_noisy_dof(given):
+    """epsilon = 0: D = diag(0, 0, gamma, gamma) is singular; Sigma_g = 2 a per particle, and the
+    score-free value E[b D^+ b] + 2 E[div P b] - E[div b] = -E[div_x b_x] = 2 a."""
+    a, v0, gamma = 1.0, 1.0, 0.5
+    M1, D1 = aoup_matrices([[a]], v0, gamma, 0.0)
+    M, D = np.kron(M1, np.eye(2)), np.kron(D1, np.eye(2))   # z = (x0, x1, g0, g1)
+    S = solve_continuous_lyapunov(M, -2 * D)
+    Z = np.random.default_rng(8).multivariate_normal(np.zeros(4), 0.5 * (S + S.T), 100_000)
+    kw = dict(divergence=np.full(len(Z), -2 * a - 2 * gamma),
+              noisy_divergence=lambda z: np.full(len(z), -2 * gamma)) if given else {}
+    r = diffusion_epr(Z, lambda z: z @ M.T, np.diag(D), **kw)
+    exact = aoup_trap_epr(a, v0, gamma, 0.0)
+    assert r.attrs["convention"] == exact["convention"] == "noisy_dof"
+    assert abs(float(r.epr) / exact["total"] - 1) < 0.02
+    assert abs(float(r.epr) - exact["total"]) <= 3 * float(r.epr_error)
+    assert abs(float(r.epr_score_free) - exact["total"]) <= 3 * float(r.epr_score_free_error)
+    assert float(r.epr_dof[0]) == 0 and float(r.epr_dof[1]) == 0

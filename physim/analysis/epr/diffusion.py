@@ -28,6 +28,10 @@ combined with the spread over the pairs; ``epr_in_sample`` uses one score fitted
 everything. The score-free identity (integration by parts, needs stationary samples and a
 smooth density that decays at infinity) gives an independent value,
 Sigma = E[b^T D^-1 b + div b], reported as ``epr_score_free``.
+
+A singular (positive semi-definite) D, noise on a subspace with projector P only, gives the
+``noisy_dof`` convention: D^-1 -> the pseudo-inverse D^+, b -> P b in the fit and in v, and
+the score-free value E[b^T D^+ b] + 2 E[div(P b)] - E[div b] (from E[s^T D s] = -E[div b]).
 """
 from __future__ import annotations
 
@@ -100,12 +104,18 @@ def _diffusion_matrix(diffusion, d):
         raise ValueError("diffusion: has non-finite entries")
     if not np.allclose(D, D.T, rtol=1e-12, atol=1e-14 * np.abs(D).max()):
         raise ValueError("diffusion: the matrix is not symmetric")
-    lam = np.linalg.eigvalsh(D)
-    if lam.min() <= 1e-12 * max(lam.max(), 0.0) or lam.min() <= 0:
-        raise ValueError(f"diffusion: not positive definite (smallest eigenvalue {lam.min():.3g});"
-                         " noise on only some coordinates is not supported here (use the "
-                         "active estimator's noisy_dof convention for the AOUP)")
-    return 0.5 * (D + D.T)
+    D = 0.5 * (D + D.T)
+    lam, V = np.linalg.eigh(D)
+    tol = 1e-12 * max(lam.max(), 0.0)
+    if lam.max() <= 0:
+        raise ValueError("diffusion: D has no positive eigenvalue (no noise at all)")
+    if lam.min() < -tol:
+        raise ValueError(f"diffusion: not positive semi-definite (smallest eigenvalue "
+                         f"{lam.min():.3g})")
+    keep = lam > tol
+    Dplus = (V[:, keep] / lam[keep]) @ V[:, keep].T   # pseudo-inverse
+    P = V[:, keep] @ V[:, keep].T                      # projector on the noisy subspace
+    return D, Dplus, P, bool(keep.all())
 
 
 def _evaluate(f, X, what, shape):
@@ -124,20 +134,22 @@ def _evaluate(f, X, what, shape):
     return out
 
 
-def _fd_divergence(f, X, b0, step):
-    """Central finite differences of div b, one coordinate at a time (2 d drift calls)."""
+def _fd_divergence(f, X, P, step):
+    """Central finite differences of div b and div(P b), one coordinate at a time
+    (2 d drift calls)."""
     n, d = X.shape
     scale = X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    div = np.zeros(n)
+    div, divP = np.zeros(n), np.zeros(n)
     for c in range(d):
         h = step * scale[c]
         Xp, Xm = X.copy(), X.copy()
         Xp[:, c] += h
         Xm[:, c] -= h
-        div += (_evaluate(f, Xp, "drift", (n, d))[:, c]
-                - _evaluate(f, Xm, "drift", (n, d))[:, c]) / (2 * h)
-    return div
+        dcb = (_evaluate(f, Xp, "drift", (n, d)) - _evaluate(f, Xm, "drift", (n, d))) / (2 * h)
+        div += dcb[:, c]
+        divP += dcb @ P[c]
+    return div, divP
 
 
 # ---------------------------------------------------------------- basis
@@ -242,6 +254,7 @@ def _blocks(values, blocks):
 
 def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | None = None,
                   features=None, drift_feature: bool = True, sample_dims=None,
+                  noisy_divergence=None,
                   blocks: int = 10, folds: int = 4, ridge: float = 1e-10,
                   fd_step: float = 1e-4, chunk: int = 50_000) -> xr.Dataset:
     """Entropy production rate of dx = b(x) dt + sqrt(2 D) dW from stationary samples.
@@ -256,8 +269,13 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
         time first so they are blocks in time.
     drift : a callable b(X) on the (n, d) array returning (n, d) (python, numpy or a numba
         ``@njit`` function), or the drift values at the samples (same layout as ``samples``).
-    diffusion : D, constant: a scalar (D I), the diagonal (d,) or a symmetric (d, d) matrix;
-        positive definite (noise on every coordinate).
+    diffusion : D, constant: a scalar (D I), the diagonal (d,) or a symmetric (d, d) matrix,
+        positive semi-definite. Positive definite: the ``full`` convention. Singular (noise on
+        a subspace only, projector P): the ``noisy_dof`` convention, Sigma = E[v^T D^+ v] with
+        v = P b - D s (the AOUP with epsilon = 0: D = diag(0, gamma)); its score-free value is
+        E[b^T D^+ b] + 2 E[div(P b)] - E[div b].
+    noisy_divergence : div(P b) for a singular D (callable or values); by finite differences
+        of a callable drift when not given.
     divergence : div b, a callable X -> (n,) or its values at the samples; None computes it by
         central finite differences of a callable drift (2 d extra calls, relative step
         ``fd_step`` of each coordinate's spread). With drift values and no divergence the
@@ -270,7 +288,7 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     Returns an xarray Dataset as :func:`physim.analysis.epr.entropy_production` does: ``epr``
     (cross-fitted, with ``epr_error``), ``epr_in_sample`` (+ error), ``epr_score_free``
     (+ error) and ``epr_dof`` (the split sum_c v_c (D^-1 v)_c over the state coordinates);
-    attrs: convention "full", samples, folds, degree, alpha, theta, divergence source.
+    attrs: convention ("full" or "noisy_dof"), samples, folds, degree, alpha, theta, divergence source.
     """
     X, names = _flatten(samples, sample_dims, "samples")
     n, d = X.shape
@@ -279,8 +297,7 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
         raise ValueError(f"samples: {bad} of {n} samples hold NaN or inf")
     if n < 2 * folds:
         raise ValueError(f"samples: {n} samples for {folds} folds; need at least 2 per fold")
-    D = _diffusion_matrix(diffusion, d)
-    Dinv = np.linalg.inv(D)
+    D, Dinv, P, full = _diffusion_matrix(diffusion, d)  # Dinv: the pseudo-inverse
 
     if callable(drift):
         b = _evaluate(drift, X, "drift", (n, d))
@@ -291,24 +308,39 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     if not np.all(np.isfinite(b)):
         raise ValueError("drift: non-finite values at some samples")
 
-    if divergence is None:
-        if callable(drift):
-            div, div_source = _fd_divergence(drift, X, b, fd_step), "finite differences"
-        else:
-            div, div_source = None, "none"
-    elif callable(divergence):
-        div, div_source = _evaluate(divergence, X, "divergence", (n,)), "given"
+    def given(value, what):
+        if callable(value):
+            return _evaluate(value, X, what, (n,))
+        v, _ = _flatten(value, sample_dims, what)
+        if v.shape != (n, 1):
+            raise ValueError(f"{what}: {v.size} values for {n} samples")
+        return v[:, 0]
+    if full and noisy_divergence is not None:
+        raise ValueError("noisy_divergence: only for a singular D (here D is positive definite "
+                         "and div(P b) = div b)")
+    need_fd = divergence is None or (not full and noisy_divergence is None)
+    if need_fd and callable(drift):
+        div, divP = _fd_divergence(drift, X, P, fd_step)
+        div_source = "finite differences"
     else:
-        div, _ = _flatten(divergence, sample_dims, "divergence")
-        if div.shape != (n, 1):
-            raise ValueError(f"divergence: {div.size} values for {n} samples")
-        div, div_source = div[:, 0], "given"
-    if div is not None and not np.all(np.isfinite(div)):
-        raise ValueError("divergence: non-finite values at some samples")
+        div = divP = None
+        div_source = "none"
+    if divergence is not None:
+        div, div_source = given(divergence, "divergence"), "given"
+    if full:
+        divP = div
+    elif noisy_divergence is not None:
+        divP = given(noisy_divergence, "noisy_divergence")
+    if div is None or divP is None:
+        div = divP = None
+    for v, what in ((div, "divergence"), (divP, "noisy_divergence")):
+        if v is not None and not np.all(np.isfinite(v)):
+            raise ValueError(f"{what}: non-finite values at some samples")
     use_drift = drift_feature and div is not None
     if drift_feature and div is None:
         warnings.warn("diffusion_epr: drift given as values without divergence: the D^-1 b "
-                      "feature and the score-free EPR are dropped (pass divergence=)",
+                      "feature and the score-free EPR are dropped (pass divergence="
+                      + (")" if full else " and noisy_divergence=)"),
                       stacklevel=2)
 
     if degree is None:
@@ -318,7 +350,8 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     mu, sig = X.mean(axis=0), X.std(axis=0)
     sig = np.where(sig > 0, sig, 1.0)
     basis = _Basis(mu, sig, int(degree), features)
-    Dinv_b = b @ Dinv  # D symmetric
+    Dinv_b = b @ Dinv  # D symmetric; D^+ b for a singular D
+    b_all, b = b, (b if full else b @ P)  # the noisy part P b enters the fit and v
 
     # rows per batch: keep the (rows, features, d) gradient array near 32 MB
     chunk = int(max(256, min(chunk, 4_000_000 // max(1, len(basis.terms) * d))))
@@ -330,7 +363,7 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
             sl = slice(lo, min(lo + chunk, bounds[k + 1]))
             phi, grad = basis(X[sl])
             S.add(phi, grad, b[sl], Dinv_b[sl] if use_drift else None,
-                  div[sl] if use_drift else None)
+                  divP[sl] if use_drift else None)
         parts.append(S)
     total = parts[0]
     for S in parts[1:]:
@@ -369,7 +402,9 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     err = float(np.hypot(err, err_fit))
     epr_plain, err_plain = _blocks(plain, blocks)
     if div is not None:
-        epr_free, err_free = _blocks(np.einsum("nc,nc->n", b, Dinv_b) + div, blocks)
+        # E[b D^+ b] + 2 E[div P b] - E[div b]: with E[s D s] = E[b s] = -E[div b]
+        epr_free, err_free = _blocks(np.einsum("nc,nc->n", b_all, Dinv_b) + 2 * divP - div,
+                                     blocks)
     else:
         epr_free = err_free = float("nan")
     if np.isfinite(epr_free) and epr > epr_free + 3 * np.hypot(err, err_free):
@@ -392,7 +427,8 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
          "epr_dof": (("coordinate",), dof / n,
                      {"long_name": "split of the EPR over the state: v_c (D^-1 v)_c"})},
         coords={"coordinate": names})
-    out.attrs.update(convention="full", samples=n, dimension=d, folds=folds,
+    out.attrs.update(convention="full" if full else "noisy_dof", samples=n, dimension=d,
+                     folds=folds,
                      epr_fit_error=err_fit, degree=int(degree), drift_feature=int(use_drift),
                      alpha=float(alpha), theta=np.ravel(Theta),
                      feature_names=",".join((["D^-1 b"] if use_drift else []) + basis.names),
