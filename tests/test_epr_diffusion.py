@@ -181,7 +181,8 @@ def test_entropy_production_needs_both_drift_and_diffusion():
 
 # ---- the active solver's trapped AOUP through the general call
 def test_trapped_aoup_full_state_exact_samples():
-    """Three independent trapped AOUPs as one 12-dimensional diffusion z = (x, g), D = diag(eps, gamma)."""
+    """Three independent trapped AOUPs as one 12-dimensional diffusion z = (x, g),
+    D = diag(eps, gamma)."""
     a, v0, gamma, eps, N = 1.0, 1.0, 0.5, 0.1, 3
     M1, D1 = aoup_matrices(a * np.eye(N), v0, gamma, eps)  # one axis: (x_1..x_N, g_1..g_N)
     M, D = np.kron(M1, np.eye(2)), np.kron(D1, np.eye(2))   # both axes

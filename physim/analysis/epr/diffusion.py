@@ -288,7 +288,8 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
     Returns an xarray Dataset as :func:`physim.analysis.epr.entropy_production` does: ``epr``
     (cross-fitted, with ``epr_error``), ``epr_in_sample`` (+ error), ``epr_score_free``
     (+ error) and ``epr_dof`` (the split sum_c v_c (D^-1 v)_c over the state coordinates);
-    attrs: convention ("full" or "noisy_dof"), samples, folds, degree, alpha, theta, divergence source.
+    attrs: convention ("full" or "noisy_dof"), samples, folds, degree, alpha, theta, and the
+    divergence's source.
     """
     X, names = _flatten(samples, sample_dims, "samples")
     n, d = X.shape
