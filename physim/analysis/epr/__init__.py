@@ -1,7 +1,8 @@
 """Entropy production of active matter: exact Gaussian references, linear scores, estimator."""
 from . import estimator as _estimator
 from .diffusion import diffusion_epr
-from .gaussian import aoup_matrices, aoup_trap_epr, linear_epr, stationary_covariance
+from .gaussian import (aoup_matrices, aoup_parity, aoup_trap_epr, linear_epr,
+                       stationary_covariance)
 from .score import LinearScore
 
 
@@ -19,5 +20,5 @@ def entropy_production(ds, *args, drift=None, diffusion=None, **kwargs):
 
 entropy_production.__doc__ += "\n\nActive runs:\n" + (_estimator.entropy_production.__doc__ or "")
 
-__all__ = ["LinearScore", "aoup_matrices", "aoup_trap_epr", "diffusion_epr",
+__all__ = ["LinearScore", "aoup_matrices", "aoup_parity", "aoup_trap_epr", "diffusion_epr",
            "entropy_production", "linear_epr", "stationary_covariance"]

@@ -11,6 +11,17 @@ Conventions (named in every result):
   to its non-zero diagonal), finite when some have no noise (the AOUP with
   epsilon = 0: noise on the propulsion g only, the paper's MIPS runs).
 
+Parity of the propulsion under time reversal (``parity=``):
+
+* ``even`` (the paper's): every variable is even, Sigma = E[v^T D^-1 v];
+* ``odd`` (velocity-like g, Fodor et al., PRL 117, 038103, 2016; Dabelow, Bo & Eichhorn,
+  PRX 9, 021009, 2019): the path-probability ratio against the time-reversed path with
+  g -> -g gives Sigma = E[(b_irr - D s)^T D^-1 (b_irr - D s)], with the irreversible
+  drift b_irr(z) = (b(z) + E b(E z)) / 2 (E = diag(+1 on x, -1 on g)). For the AOUP
+  b_irr = (F - A x, -gamma g): the propulsion term v0 g of dx is reversible. This needs
+  noise on every degree of freedom whose b_irr is non-zero; with epsilon = 0 the x-only
+  path measure of Fodor et al. applies instead (harmonic trap: Sigma = 0).
+
 Units: k_B per unit time.
 """
 from __future__ import annotations
@@ -28,9 +39,11 @@ def stationary_covariance(M, D) -> np.ndarray:
     return 0.5 * (C + C.T)
 
 
-def linear_epr(M, D) -> dict:
+def linear_epr(M, D, parity=None) -> dict:
     """Sigma and its split per degree of freedom for dz = M z dt + sqrt(2 D) dW (D diagonal).
 
+    parity : None (all even) or a vector of +1 (even) / -1 (odd) per degree of freedom;
+        then v is replaced by b_irr - D s with b_irr = (M + E M E) z / 2.
     Returns {"total", "per_dof" (0 where D_kk = 0), "convention", "C"}.
     """
     M, D = np.asarray(M, float), np.asarray(D, float)
@@ -39,7 +52,15 @@ def linear_epr(M, D) -> dict:
     C = stationary_covariance(M, D)
     d = np.diag(D)
     noisy = d > 0
-    Omega = M + D @ np.linalg.inv(C)
+    Mv = M
+    if parity is not None:
+        E = np.diag(np.asarray(parity, float))
+        Mv = 0.5 * (M + E @ M @ E)
+        if np.any(np.abs(Mv[~noisy]) > 0):
+            raise ValueError("parity: a degree of freedom without noise has an irreversible "
+                             "drift; the path measure is singular (Sigma is infinite in these "
+                             "variables)")
+    Omega = Mv + D @ np.linalg.inv(C)
     V = Omega @ C @ Omega.T  # E[v v^T]
     per = np.zeros(len(d))
     per[noisy] = np.diag(V)[noisy] / d[noisy]
@@ -61,12 +82,33 @@ def aoup_matrices(K, v0: float, gamma: float, epsilon: float, dim: int = 2):
     return M, D
 
 
-def aoup_trap_epr(a: float, v0: float, gamma: float, epsilon: float, dim: int = 2) -> dict:
-    """Closed forms for one AOUP in the trap a x^2/2, per particle (all dim axes):
+def aoup_parity(N: int, parity: str = "even"):
+    """The parity vector of ``aoup_matrices``' state (x_1..x_N, g_1..g_N) for ``linear_epr``."""
+    if parity not in ("even", "odd"):
+        raise ValueError(f"parity = {parity!r}: expected 'even' or 'odd'")
+    return np.r_[np.ones(N), np.full(N, 1.0 if parity == "even" else -1.0)]
 
-    full (epsilon > 0): dim v0^2 gamma / (epsilon (a + gamma));
-    noisy_dof (epsilon = 0): dim a.
+
+def aoup_trap_epr(a: float, v0: float, gamma: float, epsilon: float, dim: int = 2,
+                  parity: str = "even") -> dict:
+    """Closed forms for one AOUP in the trap a x^2/2, per particle (all dim axes).
+
+    parity = "even" (g even under time reversal, the paper's convention):
+      full (epsilon > 0): dim v0^2 gamma / (epsilon (a + gamma));
+      noisy_dof (epsilon = 0): dim a for every v0 > 0, and 0 at v0 = 0 (then g is an
+      equilibrium OU process and x sits at the trap centre: the limit v0 -> 0 is singular).
+    parity = "odd" (g velocity-like):
+      full (epsilon > 0): dim v0^2 a / (epsilon (a + gamma)) (0 for a free particle);
+      epsilon = 0: 0, the x-only path measure of Fodor et al. (2016) (harmonic potential).
     """
+    if parity not in ("even", "odd"):
+        raise ValueError(f"parity = {parity!r}: expected 'even' or 'odd'")
+    if parity == "odd":
+        if epsilon > 0:
+            return {"total": dim * v0 ** 2 * a / (epsilon * (a + gamma)), "convention": "full",
+                    "parity": "odd"}
+        return {"total": 0.0, "convention": "x_path", "parity": "odd"}
     if epsilon > 0:
-        return {"total": dim * v0 ** 2 * gamma / (epsilon * (a + gamma)), "convention": "full"}
-    return {"total": dim * a, "convention": "noisy_dof"}
+        return {"total": dim * v0 ** 2 * gamma / (epsilon * (a + gamma)), "convention": "full",
+                "parity": "even"}
+    return {"total": dim * a if v0 != 0 else 0.0, "convention": "noisy_dof", "parity": "even"}
