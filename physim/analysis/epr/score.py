@@ -20,10 +20,14 @@ Feature sets (``features=``):
 * ``"affine"``: 1, the displacement from the trap centre (2) and the propulsion g_i (2):
   exact for independent particles in a harmonic trap;
 * ``"propulsion"``: 1 and g_i, for translation-invariant (periodic, untrapped) systems;
-* ``"+force"``: the pair force F_{ic} of the component (outputs on g only);
+* ``"+force"``: the pair force F_{ic} of the component, on every output. On an x output
+  its derivative d F_{ic} / d x_{ic} = -(H_ii)_{cc} enters h. With it, 1, g and (with a trap)
+  the displacement, D^-1 b = ((v0 g + F - A dx) / eps, -g) lies in the span of every output,
+  which makes the fitted EPR a lower bound of the true one (research note §4 (iii)).
 * ``"+hessian"``: (H_ii g_i)_c, (sum_j H_ij g_j)_c and (H F)_{ic}, with H the Hessian of
   the pair energy: with g_i and F_i they span the small-persistence (UCNA-like) score
-  s_g ~ -(1 + tau H)(g + F / v0) (outputs on g only).
+  s_g ~ -(1 + tau H)(g + F / v0). They act on g outputs only: on an x output their
+  derivatives would need third derivatives of U, so their columns are zero there (theta 0).
 
 Suffixes combine: ``"propulsion+force+hessian"``.
 """
@@ -44,9 +48,6 @@ class LinearScore:
         if base not in ("affine", "propulsion") or any(e not in EXTRAS for e in extras):
             raise ValueError(f"features = {features!r}: expected 'affine' or 'propulsion', "
                              "optionally with '+force' and '+hessian'")
-        if extras and any(c.startswith("x") for c in outputs):
-            raise ValueError(f"{'+'.join(extras)} features need outputs on g only (their "
-                             "x-derivatives are not features)")
         self.features, self.base, self.extras = features, base, tuple(extras)
         self.use_force = bool(extras)  # the drift must supply F (and Hessian products)
         self.outputs = tuple(outputs)
@@ -62,8 +63,9 @@ class LinearScore:
     @property
     def needs(self) -> tuple:
         """Which extra arrays the drift must supply: "F", "hessian"."""
+        x_force = "force" in self.extras and any(c.startswith("x") for c in self.outputs)
         return (("F",) if self.extras else ()) + (("hessian",) if "hessian" in self.extras
-                                                  else ())
+                                                  or x_force else ())
 
     def _design(self, dx, g, extra, c):
         """Feature matrix (N, p) for output component c."""
@@ -73,17 +75,24 @@ class LinearScore:
         cols += [g[:, 0], g[:, 1]]
         k = int(c[1])
         for e in self.extras:
-            cols += [extra[_SOURCE[n]][:, k] for n in EXTRAS[e]]
+            if e == "hessian" and c.startswith("x"):
+                cols += [np.zeros(len(g))] * len(EXTRAS[e])
+            else:
+                cols += [extra[_SOURCE[n]][:, k] for n in EXTRAS[e]]
         return np.stack(cols, -1)
 
     def _dpsi(self, c, g, extra):
-        """sum_i d psi / d z_{ic}: 1 for the matching coordinate, diag(H_ii) for H_ii g_i."""
+        """sum_i d psi / d z_{ic}: 1 for the matching coordinate, diag(H_ii) for H_ii g_i on
+        g outputs, -diag(H_ii) for F on x outputs."""
         d = np.zeros(len(self.names))
         name = {"x0": "dx0", "x1": "dx1", "g0": "g0", "g1": "g1"}[c]
         if name in self.names:
             d[self.names.index(name)] = len(g)
-        if "Hs_g_c" in self.names:
+        on_x = c.startswith("x")
+        if "Hs_g_c" in self.names and not on_x:
             d[self.names.index("Hs_g_c")] = extra["H_diag"][:, int(c[1])].sum()
+        if "F_c" in self.names and on_x:
+            d[self.names.index("F_c")] = -extra["H_diag"][:, int(c[1])].sum()
         return d
 
     def accumulate(self, dx, g, extra=None):
