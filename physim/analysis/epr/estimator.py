@@ -18,12 +18,33 @@ blocks, the EPR as the mean over fold pairs, and its error bar combining the
 batch-means error with the spread over pairs. ``epr_in_sample`` (one score on
 everything) is reported beside it.
 
+Parity of g under time reversal (``parity=``): ``"even"`` (the paper's, default) as
+above; ``"odd"`` (velocity-like g, Fodor et al. 2016) replaces v_x by its irreversible
+part v_x - v0 g (the propulsion term of dx is reversible), Sigma = E sum_i
+[|v_{x_i} - v0 g_i|^2 / eps + |v_{g_i}|^2 / gamma]; it needs eps > 0 (with eps = 0 the
+x-only path measure of Fodor et al. applies, which this estimator does not compute).
+
+Default features contain D^-1 b on every output: 1, g, the displacement from the trap
+(with a trap) and the pair force F (with interactions) on x and g outputs, plus the
+Hessian products on g outputs. D^-1 b in the span makes the fitted EPR the EPR of a
+projection of the true v, hence a lower bound (up to sampling error).
+
 The score-free identity (integration by parts) gives an independent estimate
-from the drift alone: Sigma = E[b^T D^-1 b + div b] (full) and
-Sigma_g = -E[div_x b_x] = E[Laplacian U] + 2 A N (noisy_dof, in 2-D).
+from the drift alone: Sigma = E[b_r^T D^-1 b_r + div b] (full; b_r = b for even g, the
+irreversible drift b_irr = (F - A dx, -gamma g) for odd g) and
+Sigma_g = -E[div_x b_x] = E[Laplacian U] + 2 A N (noisy_dof, in 2-D). It holds only for
+a smooth stationary density: it is flagged (``score_free_conditions`` attribute and a
+warning) at v0 = 0 with eps = 0 (x collapses onto the force minima: the density is
+singular, the true noisy-DOF EPR is 0), when the samples are not stationary (the first and
+second halves differ by more than 4 sigma), and when E|g|^2 differs from d N by more than
+4 sigma. When the reference holds, a fitted EPR above it by more than 3 sigma warns
+(``consistency`` attribute): the features miss part of D^-1 b, or the samples are not
+from the model's stationary state.
 Error bars are batch means over blocks of consecutive snapshots.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -49,14 +70,34 @@ def _snapshots(da, skip):
     return da.transpose("time", "particle", "dim").values[skip:]
 
 
+def _halves_differ(series, blocks, z=4.0):
+    a = np.asarray(series, float)
+    if len(a) < 8:
+        return False
+    h = len(a) // 2
+    (m1, e1), (m2, e2) = _blocks(a[:h], max(2, blocks // 2)), _blocks(a[h:], max(2, blocks // 2))
+    e = np.hypot(e1, e2)
+    return bool(e > 0 and abs(m1 - m2) > z * e)
+
+
+def default_features(drift) -> str:
+    """The feature set that puts D^-1 b in the span of every output of this drift."""
+    base = "affine" if drift.A > 0 else "propulsion"
+    return base + ("+force+hessian" if drift.forces is not None else "")
+
+
 def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bins: int = 32,
-                       folds: int = 4, score=None, comm=None, case=None) -> xr.Dataset:
+                       folds: int = 4, score=None, comm=None, case=None,
+                       parity: str = "even") -> xr.Dataset:
     """Fit a linear score to the snapshots of an AOUP output and estimate its EPR.
 
     ds : the Dataset of an ``active`` run (``position``, ``propulsion``); the first
         ``skip`` snapshots (transient) are dropped.
-    features : LinearScore feature set; default "affine" with a trap, else
-        "propulsion+force+hessian".
+    features : LinearScore feature set; default ``default_features(drift)``: "affine"
+        (trap) or "propulsion" (no trap), with "+force+hessian" when the particles interact,
+        so that D^-1 b lies in the span of every output.
+    parity : "even" (g even under time reversal, the paper's) or "odd" (velocity-like g;
+        needs eps > 0).
     score : an already fitted score instead of fitting: a LinearScore or a trained
         ``neural.NeuralScore`` (e.g. trained at another N). Evaluate it on snapshots it
         was not trained on: the plug-in EPR is then free of the fit's own bias.
@@ -79,10 +120,18 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
                          f"{ds.sizes['time']})")
     eps, gam = drift.noise
     full = eps > 0
+    if parity not in ("even", "odd"):
+        raise ValueError(f"parity = {parity!r}: expected 'even' or 'odd'")
+    odd = parity == "odd"
+    if odd and not full:
+        raise ValueError("parity = 'odd' with model.epsilon = 0: the path measure of (x, g) is "
+                         "singular; the odd-g EPR is that of the x-only path (Fodor et al. "
+                         "2016; harmonic trap: 0, see aoup_trap_epr(parity='odd')), which this "
+                         "estimator does not compute")
     outputs = ("x0", "x1", "g0", "g1") if full else ("g0", "g1")
     if score is None:
         if features is None:
-            features = "affine" if drift.A > 0 else "propulsion+force+hessian"
+            features = default_features(drift)
         if len(X) < folds:
             raise ValueError(f"{len(X)} snapshots after skip for {folds} folds: need at least "
                              "one snapshot per fold")
@@ -112,7 +161,8 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     N, L = X.shape[1], drift.L
     per_particle = np.zeros(N)
     dof = np.zeros(2)
-    totals, free, plain = [], [], []
+    totals, free, plain, g2 = [], [], [], []
+    v0 = drift.v0
     edges = np.linspace(0, L, bins + 1)
     emap = np.zeros((bins, bins))
     dens = np.zeros((bins, bins))
@@ -126,6 +176,8 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
             s = sc(dxs, g, extra)
             vg = bg - gam * np.stack([s["g0"], s["g1"]], -1)
             vx = bx - eps * np.stack([s["x0"], s["x1"]], -1) if full else bx
+            if odd:
+                vx = vx - v0 * g  # the irreversible part
             vs.append((vx, vg))
         vx, vg = vs.pop()
         sg = np.zeros(N)
@@ -137,8 +189,10 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
             sx += px / len(pairs)
             pair_tot[q] += np.sum(pg + px)
         plain.append((vg ** 2).sum() / gam + ((vx ** 2).sum() / eps if full else 0.0))
+        g2.append((g ** 2).sum() / (2 * N))
         if full:
-            free.append(((bx ** 2).sum() / eps + (bg ** 2).sum() / gam + divx.sum()
+            br = bx - v0 * g if odd else bx
+            free.append(((br ** 2).sum() / eps + (bg ** 2).sum() / gam + divx.sum()
                          - 2 * gam * N))
         else:
             free.append(-divx.sum())
@@ -160,6 +214,32 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
     err = float(np.hypot(err, err_fit))
     epr_free, err_free = _blocks(free, blocks)
     epr_plain, err_plain = _blocks(plain, blocks)
+    # conditions of the score-free reference
+    failed = []
+    if not full and v0 == 0:
+        failed.append("v0 = 0 with epsilon = 0: the stationary density is singular (x sits on "
+                      "the force minima); the true noisy-DOF EPR is 0, not -E[div_x b_x]")
+    g2m, g2e = _blocks(g2, blocks)
+    if g2e > 0 and abs(g2m - 1) > 4 * g2e or (g2e == 0 and abs(g2m - 1) > 0.05):
+        failed.append(f"E|g|^2 / (d N) = {g2m:.4f} +- {g2e:.4f}, not 1: g is not in its "
+                      "stationary law N(0, I)")
+    if _halves_differ(free, blocks) or _halves_differ(g2, blocks):
+        failed.append("the first and second halves of the snapshots differ by more than 4 "
+                      "sigma: the samples are not stationary (raise skip)")
+    conditions = "met" if not failed else "failed: " + "; ".join(failed)
+    if failed:
+        warnings.warn("epr_score_free is not a valid reference here: " + "; ".join(failed),
+                      stacklevel=2)
+    consistency = "not checked (score-free reference invalid)" if failed else "ok"
+    if not failed:
+        excess = epr - epr_free
+        tol = 3 * float(np.hypot(err, err_free))
+        if excess > tol:
+            consistency = (f"fitted EPR {epr:.6g} +- {err:.2g} exceeds the score-free "
+                           f"{epr_free:.6g} +- {err_free:.2g} by more than 3 sigma")
+            warnings.warn(consistency + ": the features likely miss part of D^-1 b (e.g. the "
+                          "pair force or trap on the x outputs) or the score does not fit "
+                          "this model; use the default features", stacklevel=2)
     centres = 0.5 * (edges[1:] + edges[:-1])
     out = xr.Dataset(
         {"epr": ((), epr, {"long_name": "entropy production rate of the system",
@@ -181,7 +261,9 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
                      {"long_name": "probability current j = rho v_x (per unit area)"})},
         coords={"particle": np.arange(N), "dof": ["x", "g"], "bx": centres, "by": centres,
                 "component": [0, 1]})
-    out.attrs.update(convention="full" if full else "noisy_dof", snapshots=n, folds=len(scores),
+    out.attrs.update(convention="full" if full else "noisy_dof", parity=parity,
+                     score_free_conditions=conditions, consistency=consistency,
+                     snapshots=n, folds=len(scores),
                      epr_fit_error=err_fit,
                      features=score.features, theta=np.ravel(score.theta),
                      feature_names=",".join(score.names), outputs=",".join(score.outputs),
