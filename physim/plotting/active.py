@@ -92,7 +92,7 @@ def epr_vs_phi_figure(phis, results):
     fit_err = np.array([float(r.epr_error) for r in results]) / N
     free = np.array([float(r.epr_score_free) for r in results]) / N
     free_err = np.array([float(r.epr_score_free_error) for r in results]) / N
-    ax.errorbar(phis, free, free_err, marker="o", capsize=3, label="score-free (exact identity)")
+    ax.errorbar(phis, free, free_err, marker="o", capsize=3, label="score-free identity (exact if stationary and smooth)")
     ax.errorbar(phis, fit, fit_err, marker="s", capsize=3,
                 label=f"fitted score ({results[0].attrs['features']})")
     ax.set_xlabel("packing fraction phi")
