@@ -88,7 +88,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="entropy production of an active-matter (AOUP) run")
     ep.add_argument("output")
     ep.add_argument("--skip", type=int, default=0, help="snapshots dropped first (transient)")
-    ep.add_argument("--features", help="score features: affine, propulsion, propulsion+force")
+    ep.add_argument("--features", help="score features: affine or propulsion, with +force and "
+                    "+hessian (default: D^-1 b on every output)")
+    ep.add_argument("--parity", choices=["even", "odd"], default="even",
+                    help="g under time reversal: even (the paper's) or odd (velocity-like)")
     ep.add_argument("--bins", type=int, default=32, help="grid of the EPR and current maps")
     ep.add_argument("--plot", metavar="PNG", help="draw the EPR map to this file")
     ep.add_argument("--neural", action="store_true",
@@ -258,14 +261,15 @@ def cmd_analyse(args) -> int:
             from .analysis.epr.neural import NeuralScore
             score = NeuralScore.load(args.score)
         res = entropy_production(ds, skip=skip, features=args.features, bins=args.bins,
-                                 score=score)
+                                 score=score, parity=args.parity)
         N = res.sizes["particle"]
-        print(f"convention: {res.attrs['convention']} ({res.attrs['snapshots']} snapshots, "
-              f"features {res.attrs['features']})")
+        print(f"convention: {res.attrs['convention']}, parity {res.attrs['parity']} "
+              f"({res.attrs['snapshots']} snapshots, features {res.attrs['features']})")
         print(f"EPR: {float(res.epr):.6g} +- {float(res.epr_error):.2g}  "
               f"(per particle {float(res.epr) / N:.6g})")
         print(f"score-free: {float(res.epr_score_free):.6g} +- "
-              f"{float(res.epr_score_free_error):.2g}")
+              f"{float(res.epr_score_free_error):.2g} (conditions "
+              f"{res.attrs['score_free_conditions']})")
         print(f"by degree of freedom: x {float(res.epr_dof[0]):.6g}, g {float(res.epr_dof[1]):.6g}")
         if args.plot:
             from .plotting.active import epr_map_figure

@@ -180,3 +180,12 @@ def test_abp_is_refused_in_one_line(tmp_path):
     with pytest.raises(ValueError, match="abp") as e:
         entropy_production(ds)
     assert "\n" not in str(e.value)
+
+
+def test_cli_parity(trapped_cluster, tmp_path, capsys):
+    from physim.cli import main
+    path = tmp_path / "c.h5"
+    trapped_cluster[1.0].to_netcdf(path, engine="h5netcdf")
+    assert main(["analyse", "epr", str(path), "--skip", "10", "--parity", "odd"]) == 0
+    out = capsys.readouterr().out
+    assert "parity odd" in out and "conditions met" in out
