@@ -189,3 +189,10 @@ def test_cli_parity(trapped_cluster, tmp_path, capsys):
     assert main(["analyse", "epr", str(path), "--skip", "10", "--parity", "odd"]) == 0
     out = capsys.readouterr().out
     assert "parity odd" in out and "conditions met" in out
+
+
+def test_parity_changes_the_epr_not_the_current(trapped_cluster):
+    e = entropy_production(trapped_cluster[1.0], skip=10)
+    o = entropy_production(trapped_cluster[1.0], skip=10, parity="odd")
+    np.testing.assert_allclose(o.current.values, e.current.values, rtol=1e-10, atol=1e-12)
+    assert float(o.epr) != pytest.approx(float(e.epr), rel=0.01)

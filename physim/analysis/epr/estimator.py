@@ -216,8 +216,9 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         iy = np.clip(np.searchsorted(edges, x[:, 1], "right") - 1, 0, bins - 1)
         np.add.at(emap, (ix, iy), sig)
         np.add.at(dens, (ix, iy), 1.0)
-        np.add.at(cur[0], (ix, iy), vx[:, 0])
-        np.add.at(cur[1], (ix, iy), vx[:, 1])
+        vfull = vx + v0 * g if odd else vx  # the current is that of the whole v_x
+        np.add.at(cur[0], (ix, iy), vfull[:, 0])
+        np.add.at(cur[1], (ix, iy), vfull[:, 1])
     n = len(X)
     area = (L / bins) ** 2
     epr, err = _blocks(totals, blocks)
