@@ -1,11 +1,14 @@
 """Standard figures of an active-matter run: snapshots, local density, local EPR."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from .canvas import figure
+
+log = logging.getLogger("physim")
 
 
 def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
@@ -68,9 +71,13 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
     snapshot_figure(ds, -1, ax=a2)
     paths.append(outdir / f"{prefix}snapshots.png")
     fig.savefig(paths[-1], dpi=110)
-    if "propulsion" in ds and ds.sizes["time"] >= 5:
+    skip, folds = ds.sizes["time"] // 2, 4
+    if ("propulsion" in ds or "orientation" in ds) and ds.sizes["time"] - skip < folds:
+        log.warning("EPR figures skipped: the second half of the run holds %d snapshots, the "
+                 "cross-fitted estimate needs %d", ds.sizes["time"] - skip, folds)
+    elif "propulsion" in ds or "orientation" in ds:
         from ..analysis.epr import entropy_production
-        res = entropy_production(ds, skip=ds.sizes["time"] // 2)
+        res = entropy_production(ds, skip=skip, folds=folds)
         paths.append(outdir / f"{prefix}epr_map.png")
         epr_map_figure(res).savefig(paths[-1], dpi=110)
         fig, (ax,) = figure(1, 5.5, 5.0)
