@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np, xarray as xr, physim
 from physim.analysis.epr import entropy_production
-from physim.solvers.active.drift import AOUPDrift
+from physim.solvers.active.drift import ActiveDrift
 warnings.simplefilter("ignore")
 OUT = tempfile.mkdtemp(prefix="epr_validation_")
 def run(name, end, seed, **kw):
@@ -29,7 +29,7 @@ def run(name, end, seed, **kw):
     p = physim.run(case, f"{OUT}/{name}_{seed}_{end}.h5", progress="none")
     return xr.open_dataset(p, engine="h5netcdf").load()
 def work(ds, skip):
-    d = AOUPDrift.from_output(ds)
+    d = ActiveDrift.from_output(ds)
     vals = []
     for x, g in zip(ds.position.values[skip:], ds.propulsion.values[skip:]):
         bx, _, _, _ = d(x, g)

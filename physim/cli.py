@@ -270,7 +270,8 @@ def cmd_analyse(args) -> int:
         print(f"score-free: {float(res.epr_score_free):.6g} +- "
               f"{float(res.epr_score_free_error):.2g} (conditions "
               f"{res.attrs['score_free_conditions']})")
-        print(f"by degree of freedom: x {float(res.epr_dof[0]):.6g}, g {float(res.epr_dof[1]):.6g}")
+        print("by degree of freedom: " + ", ".join(
+            f"{str(k)} {float(v):.6g}" for k, v in zip(res.dof.values, res.epr_dof.values)))
         if args.plot:
             from .plotting.active import epr_map_figure
             epr_map_figure(res).savefig(args.plot, dpi=110)

@@ -9,7 +9,7 @@ from physim.analysis.epr import entropy_production
 pytest.importorskip("jax")
 pytest.importorskip("optax")
 from physim.analysis.epr.neural import NeuralScore, neighbours, train_neural_score  # noqa: E402
-from physim.solvers.active.drift import AOUPDrift  # noqa: E402
+from physim.solvers.active.drift import ActiveDrift  # noqa: E402
 
 
 def _run(tmp, N, end, seed, gamma=1.0):
@@ -70,7 +70,7 @@ def test_neighbour_lists_match_all_pairs():
 
 def test_score_is_equivariant_under_rotation_and_permutation(tau1):
     ds = tau1[0]
-    score, drift = _random_net(ds), AOUPDrift.from_output(ds)
+    score, drift = _random_net(ds), ActiveDrift.from_output(ds)
     x, g = ds.position.values[-1], ds.propulsion.values[-1]
     s = _network(score, drift, x, g)
     assert np.abs(s).max() > 0.1
@@ -89,7 +89,7 @@ def test_training_divergence_is_the_exact_self_jacobian_trace(tau1):
     """The loss's divergence term against central differences of s_i in g_i, one particle at a time."""
     import jax.numpy as jnp
     ds = tau1[0]
-    score, drift = _random_net(ds), AOUPDrift.from_output(ds)
+    score, drift = _random_net(ds), ActiveDrift.from_output(ds)
     x, g = ds.position.values[-1], ds.propulsion.values[-1].astype(np.float64)
     data = score._dataset(x[None], g[None], drift)
     s_lin, g32, f, idx, d, mask = data

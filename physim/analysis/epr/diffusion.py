@@ -21,11 +21,11 @@ Ornstein-Uhlenbeck process: its score is linear). The divergence of the D^-1 b f
 under the D-weighted loss is div b, which the user gives or which is computed by central
 finite differences of the drift callable.
 
-Cross-fitting, error bars and the output layout follow :mod:`physim.analysis.epr.estimator`:
-scores fitted on K contiguous folds of the samples, the EPR density v_k^T D^-1 v_m averaged
-over fold pairs, its error the batch-means error over ``blocks`` contiguous blocks
-combined with the spread over the pairs; ``epr_in_sample`` uses one score fitted on
-everything. The score-free identity (integration by parts, needs stationary samples and a
+Cross-fitting and error bars are :mod:`physim.analysis.epr.crossfit`'s, the engine the
+active-particle estimator shares: scores fitted on K contiguous folds of the samples, the
+EPR density v_k^T D^-1 v_m averaged over fold pairs, its error the batch-means error over
+``blocks`` contiguous blocks combined with a jackknife over the folds; ``epr_in_sample``
+uses one score fitted on everything. The score-free identity (integration by parts, needs stationary samples and a
 smooth density that decays at infinity) gives an independent value,
 Sigma = E[b^T D^-1 b + div b], reported as ``epr_score_free``.
 
@@ -40,6 +40,8 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 import xarray as xr
+
+from .crossfit import batch_means, check_reference, cross_fit
 
 __all__ = ["diffusion_epr"]
 
@@ -242,16 +244,40 @@ class _Sums:
         return alpha, Theta
 
 
+class _RowDesign:
+    """The (n, d) samples for the cross-fit engine: one sample per row, v = b - D s over the
+    d coordinates; ``collect`` keeps the split of the EPR over them."""
+
+    def __init__(self, X, b, Dinv_b, divP, basis, D, Dinv, ridge):
+        self.X, self.b, self.Dinv_b, self.divP = X, b, Dinv_b, divP
+        self.basis, self.D, self.Dinv, self.ridge = basis, D, Dinv, ridge
+        self.dof = np.zeros(X.shape[1])
+
+    def sums(self, lo, hi):
+        phi, grad = self.basis(self.X[lo:hi])
+        use = self.Dinv_b is not None
+        return _Sums().add(phi, grad, self.b[lo:hi], self.Dinv_b[lo:hi] if use else None,
+                           self.divP[lo:hi] if use else None)
+
+    def fit(self, sums):
+        return sums.fit(self.Dinv, self.Dinv_b is not None, self.ridge)
+
+    def velocities(self, lo, hi, fits):
+        phi, _ = self.basis(self.X[lo:hi], with_grad=False)
+        out = []
+        for a, T in fits:
+            s = phi @ T.T + (a * self.Dinv_b[lo:hi] if a else 0.0)
+            out.append(self.b[lo:hi] - s @ self.D)
+        return out
+
+    def weigh(self, v):
+        return v @ self.Dinv
+
+    def collect(self, lo, hi, density, v):
+        self.dof += np.sum(density, axis=0)
+
+
 # ---------------------------------------------------------------- estimator
-def _blocks(values, blocks):
-    a = np.asarray(values, dtype=float)
-    if len(a) < 2:
-        return float(a.mean()), float("nan")
-    nb = max(2, min(blocks, len(a)))
-    means = np.array([p.mean() for p in np.array_split(a, nb)])
-    return float(a.mean()), float(means.std(ddof=1) / np.sqrt(nb))
-
-
 def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | None = None,
                   features=None, drift_feature: bool = True, sample_dims=None,
                   noisy_divergence=None,
@@ -356,81 +382,39 @@ def diffusion_epr(samples, drift, diffusion, *, divergence=None, degree: int | N
 
     # rows per batch: keep the (rows, features, d) gradient array near 32 MB
     chunk = int(max(256, min(chunk, 4_000_000 // max(1, len(basis.terms) * d))))
-    bounds = np.linspace(0, n, folds + 1).astype(int)
-    parts = []
-    for k in range(folds):
-        S = _Sums()
-        for lo in range(bounds[k], bounds[k + 1], chunk):
-            sl = slice(lo, min(lo + chunk, bounds[k + 1]))
-            phi, grad = basis(X[sl])
-            S.add(phi, grad, b[sl], Dinv_b[sl] if use_drift else None,
-                  divP[sl] if use_drift else None)
-        parts.append(S)
-    total = parts[0]
-    for S in parts[1:]:
-        total = total + S
-    fits = [S.fit(Dinv, use_drift, ridge) for S in parts]
-    alpha, Theta = total.fit(Dinv, use_drift, ridge)
-
-    pairs = [(k, m) for k in range(folds) for m in range(k + 1, folds)]
-    cross = np.empty(n)
-    plain = np.empty(n)
-    dof = np.zeros(d)
-    pair_tot = np.zeros(len(pairs))
-    for lo in range(0, n, chunk):
-        sl = slice(lo, min(lo + chunk, n))
-        phi, _ = basis(X[sl], with_grad=False)
-
-        def velocity(fit):
-            a, T = fit
-            s = phi @ T.T + (a * Dinv_b[sl] if a else 0.0)
-            return b[sl] - s @ D
-        vs = [velocity(f) for f in fits]
-        v = velocity((alpha, Theta))
-        plain[sl] = np.einsum("nc,cd,nd->n", v, Dinv, v)
-        acc = np.zeros(sl.stop - sl.start)
-        for q, (k, m) in enumerate(pairs):
-            w = vs[m] @ Dinv
-            per = vs[k] * w
-            dof += per.sum(axis=0) / len(pairs)
-            e = per.sum(axis=1)
-            pair_tot[q] += e.sum()
-            acc += e / len(pairs)
-        cross[sl] = acc
-
-    epr, err = _blocks(cross, blocks)
-    err_fit = float(np.std(pair_tot / n, ddof=1) / np.sqrt(folds)) if len(pairs) > 1 else 0.0
-    err = float(np.hypot(err, err_fit))
-    epr_plain, err_plain = _blocks(plain, blocks)
+    design = _RowDesign(X, b, Dinv_b if use_drift else None, divP if use_drift else None,
+                        basis, D, Dinv, ridge)
+    res = cross_fit(design, n, folds=folds, blocks=blocks, chunk=chunk)
+    alpha, Theta = res.fit
     if div is not None:
         # E[b D^+ b] + 2 E[div P b] - E[div b]: with E[s D s] = E[b s] = -E[div b]
-        epr_free, err_free = _blocks(np.einsum("nc,nc->n", b_all, Dinv_b) + 2 * divP - div,
-                                     blocks)
+        epr_free, err_free = batch_means(np.einsum("nc,nc->n", b_all, Dinv_b) + 2 * divP - div,
+                                         blocks)
     else:
         epr_free = err_free = float("nan")
-    if np.isfinite(epr_free) and epr > epr_free + 3 * np.hypot(err, err_free):
-        warnings.warn(f"diffusion_epr: the fitted EPR {epr:.6g} +- {err:.2g} exceeds the "
-                      f"score-free value {epr_free:.6g} +- {err_free:.2g} by more than 3 sigma: "
-                      "the samples may not be stationary, the drift, divergence or D may not "
-                      "be the ones that generated them, or the density is not smooth",
-                      stacklevel=2)
+    conditions, consistency = check_reference(
+        res, epr_free, err_free, [],
+        "the samples may not be stationary, the drift, divergence or D may not be the ones "
+        "that generated them, or the density is not smooth")
     out = xr.Dataset(
-        {"epr": ((), epr, {"long_name": "entropy production rate E[v D^-1 v], v = b - D s",
-                          "units": "k_B / time"}),
-         "epr_error": ((), err, {"long_name": f"standard error: batch means ({blocks} blocks) "
-                                 f"and the spread over {len(pairs)} fold pairs"}),
-         "epr_in_sample": ((), epr_plain, {"long_name": "plug-in EPR with one score fitted on "
-                                           "all samples (biased up by its fit error)"}),
-         "epr_in_sample_error": ((), err_plain, {}),
+        {"epr": ((), res.epr, {"long_name": "entropy production rate E[v D^-1 v], v = b - D s",
+                              "units": "k_B / time"}),
+         "epr_error": ((), res.error, {"long_name": f"standard error: batch means ({blocks} "
+                                       f"blocks) and a jackknife over {folds} folds "
+                                       f"({len(res.pairs)} pairs)"}),
+         "epr_in_sample": ((), res.in_sample, {"long_name": "plug-in EPR with one score "
+                                               "fitted on all samples (biased up by its fit "
+                                               "error)"}),
+         "epr_in_sample_error": ((), res.in_sample_error, {}),
          "epr_score_free": ((), epr_free, {"long_name": "score-free estimate E[b D^-1 b + div b]"
                                            " (stationary samples, smooth density)"}),
          "epr_score_free_error": ((), err_free, {}),
-         "epr_dof": (("coordinate",), dof / n,
+         "epr_dof": (("coordinate",), design.dof / n,
                      {"long_name": "split of the EPR over the state: v_c (D^-1 v)_c"})},
         coords={"coordinate": names})
     out.attrs.update(convention="full" if full else "noisy_dof", samples=n, dimension=d,
-                     folds=folds,
-                     epr_fit_error=err_fit, degree=int(degree), drift_feature=int(use_drift),
+                     folds=folds, consistency=consistency, score_free_conditions=conditions,
+                     epr_fit_error=res.fit_error, degree=int(degree), drift_feature=int(use_drift),
                      alpha=float(alpha), theta=np.ravel(Theta),
                      feature_names=",".join((["D^-1 b"] if use_drift else []) + basis.names),
                      divergence=div_source)

@@ -181,7 +181,7 @@ class NeuralScore:
               validation=None, seed: int = 0, log_every: int = 100):
         """Minimise the implicit score-matching loss on snapshots X, G (S, N, 2) of one run.
 
-        drift : the run's AOUPDrift (box, forces and Hessian products for the linear part).
+        drift : the run's ActiveDrift (box, forces and Hessian products for the linear part).
         validation : optional (X, G) held out; its loss is logged in ``history``.
         Returns self; ``history`` holds (step, train loss, validation loss, seconds).
         """
@@ -294,9 +294,12 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     to about 1024 particles per step, ``max_validation`` to about 16384 held-out particles.
     Returns the trained NeuralScore.
     """
-    from ...solvers.active.drift import AOUPDrift
+    from ...solvers.active.drift import ActiveDrift
     from .estimator import _snapshots
-    drift = AOUPDrift.from_output(ds)
+    drift = ActiveDrift.from_output(ds)
+    if drift.kind != "aoup":
+        raise ValueError(f"model.kind = {drift.kind!r}: the neural score is for the AOUP (its "
+                         "inputs are g + F / v0); for ABP use entropy_production")
     if not drift.v0 > 0:
         raise ValueError(f"model.v0 = {drift.v0}: the neural score needs v0 > 0 (its inputs "
                          "are g + F / v0); at v0 = 0 the system is at equilibrium (EPR 0): "

@@ -104,6 +104,11 @@ class LinearScore:
         self.count += 1
         return self
 
+    def __add__(self, other):
+        out = LinearScore(self.features, self.outputs, self.ridge)
+        out.G, out.h, out.count = self.G + other.G, self.h + other.h, self.count + other.count
+        return out
+
     def reduce(self, comm):
         """Sum G, h and the snapshot count over the ranks of ``comm``."""
         if comm is not None and comm.size > 1:
@@ -127,3 +132,117 @@ class LinearScore:
             raise ValueError("fit the score first")
         return {c: self._design(dx, g, extra, c) @ self.theta[k]
                 for k, c in enumerate(self.outputs)}
+
+
+class HeadingScore:
+    """Linear score of active Brownian particles, whose state is (x_i, theta_i).
+
+    On the x outputs, LinearScore's features with the heading e_i = (cos theta_i, sin theta_i)
+    in place of g: with 1, e, the trap displacement and F they hold
+    D^-1 b_x = (v0 e + F - A dx) / eps (b_theta = 0), so the fitted EPR is a lower bound.
+    On the heading output ``"th"``: 1, e_perp . dx (with a trap) and e_perp . F (with
+    interactions), e_perp = d e / d theta = (-sin, cos): the first-order (small-persistence)
+    score d log p / d theta = e_perp . (F - A dx) v0 / (...) lies in their span. Their
+    theta derivatives, -e . dx and -e . F, enter h.
+    """
+
+    def __init__(self, features: str = "affine", outputs=("x0", "x1", "th"),
+                 ridge: float = 1e-10):
+        base, *extras = features.split("+")
+        if "hessian" in extras:
+            raise ValueError(f"features = {features!r}: '+hessian' is a g-output feature of "
+                             "the AOUP; for ABP use 'affine' or 'propulsion', optionally "
+                             "'+force'")
+        x_outputs = tuple(c for c in outputs if c != "th")
+        bad = [c for c in outputs if c not in ("x0", "x1", "th")]
+        if bad:
+            raise ValueError(f"outputs {bad}: an ABP score has outputs x0, x1 and th")
+        self.x = LinearScore(features, x_outputs, ridge) if x_outputs else None
+        if self.x is None:
+            LinearScore(features, ("x0",))  # validates the feature names
+        self.features, self.outputs, self.ridge = features, tuple(outputs), ridge
+        self.base, self.extras = base, tuple(extras)
+        self.on_heading = "th" in outputs
+        self.th_names = (["1"] + (["eperp.dx"] if base == "affine" else [])
+                         + (["eperp.F"] if "force" in extras else []))
+        p = len(self.th_names)
+        self.Gt, self.ht = np.zeros((p, p)), np.zeros(p)
+        self.count = 0
+        self.theta_th = None
+
+    @property
+    def names(self):
+        return (list(self.x.names) if self.x is not None else []) + \
+            ["th:" + n for n in self.th_names]
+
+    @property
+    def needs(self) -> tuple:
+        own = ("F",) if "force" in self.extras else ()
+        return tuple(dict.fromkeys((self.x.needs if self.x is not None else ()) + own))
+
+    @staticmethod
+    def headings(th):
+        return np.stack([np.cos(th), np.sin(th)], -1)
+
+    def _heading_design(self, dx, th, extra):
+        e, ep = self.headings(th), np.stack([-np.sin(th), np.cos(th)], -1)
+        cols, dcols = [np.ones(len(th))], [np.zeros(len(th))]
+        if self.base == "affine":
+            cols.append((ep * dx).sum(-1))
+            dcols.append(-(e * dx).sum(-1))
+        if "force" in self.extras:
+            cols.append((ep * extra["F"]).sum(-1))
+            dcols.append(-(e * extra["F"]).sum(-1))
+        return np.stack(cols, -1), np.array([c.sum() for c in dcols])
+
+    def accumulate(self, dx, th, extra=None):
+        if self.x is not None:
+            self.x.accumulate(dx, self.headings(th), extra)
+        if self.on_heading:
+            P, dP = self._heading_design(dx, th, extra)
+            self.Gt += P.T @ P
+            self.ht += dP
+        self.count += 1
+        return self
+
+    def __add__(self, other):
+        out = HeadingScore(self.features, self.outputs, self.ridge)
+        if self.x is not None:
+            out.x = self.x + other.x
+        out.Gt, out.ht = self.Gt + other.Gt, self.ht + other.ht
+        out.count = self.count + other.count
+        return out
+
+    def reduce(self, comm):
+        if comm is not None and comm.size > 1:
+            if self.x is not None:
+                self.x.reduce(comm)
+            self.Gt = np.asarray(comm.allreduce_sum(self.Gt))
+            self.ht = np.asarray(comm.allreduce_sum(self.ht))
+            self.count = int(comm.allreduce_sum(self.count))
+        return self
+
+    def fit(self):
+        if self.count == 0:
+            raise ValueError("no snapshots accumulated")
+        if self.x is not None:
+            self.x.fit()
+        p = len(self.th_names)
+        self.theta_th = -np.linalg.solve(self.Gt / self.count + self.ridge * np.eye(p),
+                                         self.ht / self.count)
+        return self
+
+    @property
+    def theta(self):
+        if self.theta_th is None:
+            return None
+        x = np.ravel(self.x.theta) if self.x is not None else np.zeros(0)
+        return np.concatenate([x, self.theta_th])
+
+    def __call__(self, dx, th, extra=None) -> dict:
+        if self.theta_th is None:
+            raise ValueError("fit the score first")
+        out = self.x(dx, self.headings(th), extra) if self.x is not None else {}
+        if self.on_heading:
+            out["th"] = self._heading_design(dx, th, extra)[0] @ self.theta_th
+        return out

@@ -9,18 +9,21 @@ import numpy as np
 from .forces import PairForces, divergence, hessian_features, soft_cutoff
 
 
-class AOUPDrift:
-    """b = (b_x, b_g) and div_x b_x of the AOUP of a run, from its parameters.
+class ActiveDrift:
+    """b = (b_x, b_s) and div_x b_x of the particles of a run, from its parameters; s is the
+    propulsion state: g (AOUP) or the heading theta (ABP).
 
-    b_x = v0 g + F(x) - A (x - c), b_g = -gamma g; div_x b_x per particle = div F_i - 2 A.
+    AOUP: b_x = v0 g + F(x) - A (x - c), b_g = -gamma g, noise (eps, gamma);
+    ABP: b_x = v0 e(theta) + F(x) - A (x - c), b_theta = 0, noise (eps, Dr);
+    div_x b_x per particle = div F_i - 2 A.
     """
 
     def __init__(self, params: dict, L: float):
         m, s, inter = params["model"], params["system"], params["interaction"]
-        if m["kind"] != "aoup":
-            raise ValueError(f"model.kind = {m['kind']!r}: the estimator needs the AOUP "
-                             "(its propulsion g is part of the state)")
-        self.v0, self.gamma, self.eps = m["v0"], m["gamma"], m["epsilon"]
+        self.kind = m["kind"]
+        self.v0, self.eps = m["v0"], m["epsilon"]
+        # the propulsion's diffusivity: gamma for g, Dr for theta
+        self.gamma = m["gamma"] if self.kind == "aoup" else m["Dr"]
         self.A, self.L, self.c = s["trap"], L, L / 2
         N = s["N"]
         self.forces = None
@@ -62,14 +65,27 @@ class AOUPDrift:
             self.forces(np.ascontiguousarray(x), f)
         return f
 
-    def __call__(self, x, g):
-        """(b_x, b_g, div_x b_x per particle, F) at one snapshot."""
+    @property
+    def state(self) -> str:
+        """The output variable of the propulsion state."""
+        return "propulsion" if self.kind == "aoup" else "orientation"
+
+    def propulsion(self, s):
+        """The unit of self-propulsion of each particle: g, or e(theta) = (cos, sin)."""
+        if self.kind == "aoup":
+            return s
+        return np.stack([np.cos(s), np.sin(s)], -1)
+
+    def __call__(self, x, s):
+        """(b_x, b_s, div_x b_x per particle, F) at one snapshot (b_s: -gamma g, or 0 for
+        theta, of shape (N, 1))."""
         F = self.force(x)
-        bx = self.v0 * g + F - self.A * self.displacement(x)
+        bx = self.v0 * self.propulsion(s) + F - self.A * self.displacement(x)
         div = np.full(x.shape[0], -2.0 * self.A)
         if self.forces is not None:
             div = div + divergence(self.forces, np.ascontiguousarray(x))
-        return bx, -self.gamma * g, div, F
+        bs = -self.gamma * s if self.kind == "aoup" else np.zeros((x.shape[0], 1))
+        return bx, bs, div, F
 
     def extra(self, x, g, F, needs) -> dict | None:
         """The arrays a score's features need at one snapshot: F, and Hessian products."""
@@ -88,7 +104,7 @@ class AOUPDrift:
 
     @property
     def noise(self):
-        """(D_x, D_g): the diffusivities of position and propulsion."""
+        """(D_x, D_s): the diffusivities of position and propulsion (gamma or Dr)."""
         return self.eps, self.gamma
 
 
