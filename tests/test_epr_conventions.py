@@ -197,7 +197,8 @@ def test_free_abp_epr_is_exact(tmp_path):
 def test_trapped_abp_is_a_lower_bound_of_the_score_free_epr(tmp_path, eps):
     """Trapped ABPs (smooth density for v0 > 0 even at eps = 0, by hypoellipticity): the
     score-free identity is exact; eps = 0 gives 2 A per particle. Measured (N = 50,
-    t = 100): 120.8 +- 0.9 of 126.8 +- 1.6 (eps = 0.2), 71.5 +- 2.6 of 100 (eps = 0)."""
+    t = 100, heading degree 3): 123.4 +- 1.0 of 126.8 +- 1.6 (eps = 0.2), 93.4 +- 4.2 of
+    100 (eps = 0; 71.5 with the degree-1 heading features)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = entropy_production(abp(tmp_path, f"t{eps}", eps=eps), skip=10)
@@ -206,7 +207,7 @@ def test_trapped_abp_is_a_lower_bound_of_the_score_free_epr(tmp_path, eps):
         assert r.attrs["convention"] == "noisy_dof" and ref == pytest.approx(100.0, rel=1e-12)
     assert r.attrs["consistency"] == "ok"
     assert float(r.epr) <= ref + 3 * np.hypot(float(r.epr_error), ref_err)
-    assert float(r.epr) >= (0.9 if eps else 0.6) * ref
+    assert float(r.epr) >= (0.9 if eps else 0.8) * ref
 
 
 def test_interacting_abp_cluster_bounded_and_zero_at_equilibrium(tmp_path):
