@@ -1,11 +1,13 @@
 """Held-out validation: fitted EPR (short run) vs references from a 10x longer run of the same system
 (another seed): score-free identity and the active-work identity Sigma = (v0/eps) E[g . b_x]
-(even g, eps > 0: the heat released per unit time, Sekimoto).
+(even g, eps > 0: the heat released per unit time, Sekimoto; ABP: g -> e(theta)).
 
     python benchmarks/epr_validation.py [system ...]   # one JSON line per system
 
 The systems are held out: the defaults were tuned on 8 soft disks in a trap (A = 1, v0 = 1,
-gamma = 1, eps = 0.2, the test's cluster), none of these. Results: README, active-matter
+gamma = 1, eps = 0.2, the test's cluster), none of these; the ABP heading degree on 50 free
+and 8 clustered ABPs at A = 1, v0 = 1, Dr = 1, eps = 0.2 and 0 (tests/test_epr_conventions.py),
+none of the abp_* systems here. Results: README, active-matter
 validation table."""
 import json
 import sys
@@ -19,11 +21,14 @@ from physim.solvers.active.drift import ActiveDrift
 warnings.simplefilter("ignore")
 OUT = tempfile.mkdtemp(prefix="epr_validation_")
 def run(name, end, seed, **kw):
-    m = {"kind": "aoup", "v0": kw["v0"], "gamma": kw["gamma"], "epsilon": kw["eps"]}
+    m = ({"kind": "abp", "v0": kw["v0"], "Dr": kw["Dr"], "epsilon": kw["eps"]} if "Dr" in kw
+         else {"kind": "aoup", "v0": kw["v0"], "gamma": kw["gamma"], "epsilon": kw["eps"]})
+    inter = ({"kind": "soft", "k": kw.get("k", 2.5)} if kw.get("interaction", "soft") == "soft"
+             else {"kind": "none"})
     sysd = {"N": kw["N"], "trap": kw.get("trap", 0.0)}
     if "phi" in kw: sysd["phi"] = kw["phi"]
     else: sysd["L"] = kw.get("L", 20.0)
-    case = {"solver": "active", "model": m, "interaction": {"kind": "soft", "k": kw.get("k", 2.5)},
+    case = {"solver": "active", "model": m, "interaction": inter,
             "system": sysd, "initial": {"seed": seed, "spread": kw.get("spread", 1.0 if kw["N"] < 20 else 4.0)},
             "time": {"dt": kw.get("dt", 1e-3), "end": end}, "output": {"every": kw.get("every", 0.5)}}
     p = physim.run(case, f"{OUT}/{name}_{seed}_{end}.h5", progress="none")
@@ -31,9 +36,9 @@ def run(name, end, seed, **kw):
 def work(ds, skip):
     d = ActiveDrift.from_output(ds)
     vals = []
-    for x, g in zip(ds.position.values[skip:], ds.propulsion.values[skip:]):
-        bx, _, _, _ = d(x, g)
-        vals.append(d.v0 / d.eps * (g * bx).sum())
+    for x, s in zip(ds.position.values[skip:], ds[d.state].values[skip:]):
+        bx, _, _, _ = d(x, s)
+        vals.append(d.v0 / d.eps * (d.propulsion(s) * bx).sum())
     a = np.array(vals); parts = np.array_split(a, 20)
     return a.mean(), np.std([p.mean() for p in parts], ddof=1) / np.sqrt(20)
 systems = {
@@ -43,6 +48,12 @@ systems = {
  "trap8_g":  dict(N=8, v0=0.7, gamma=0.5, eps=0.0, trap=0.5, k=5.0),
  "paper64":  dict(N=64, v0=0.3, gamma=0.1, eps=0.1, trap=0.05, k=2.5, T=300.0, skip=100, L=60.0),
  "paper64_eq": dict(N=64, v0=0.0, gamma=0.1, eps=0.1, trap=0.05, k=2.5, T=300.0, skip=100, L=60.0),
+ "abp_trap20":  dict(N=20, v0=0.8, Dr=0.5, eps=0.3, trap=0.5, interaction="none", L=30.0, T=200.0),
+ "abp_trap20_e0": dict(N=20, v0=0.8, Dr=0.5, eps=0.0, trap=0.5, interaction="none", L=30.0, T=200.0),
+ "abp_clu6":    dict(N=6, v0=0.7, Dr=0.5, eps=0.3, trap=0.5, k=5.0, T=200.0),
+ "abp_clu6_eq": dict(N=6, v0=0.0, Dr=0.5, eps=0.3, trap=0.5, k=5.0, T=200.0),
+ "abp_clu6_e0": dict(N=6, v0=0.7, Dr=0.5, eps=0.0, trap=0.5, k=5.0, T=200.0),
+ "abp_gas40":   dict(N=40, phi=0.4, v0=1.0, Dr=2.0, eps=0.2, T=100.0),
 }
 which = sys.argv[1:] or list(systems)
 for name in which:
@@ -52,7 +63,7 @@ for name in which:
     short = run(name, T, 11, **kw)
     long = run(name, 10 * T, 12, **kw)
     out = {"system": name, **kw}
-    for par in (["even", "odd"] if kw["eps"] > 0 else ["even"]):
+    for par in (["even", "odd"] if kw["eps"] > 0 and "Dr" not in kw else ["even"]):
         r = entropy_production(short, skip=skip, parity=par)
         rl = entropy_production(long, skip=skip, parity=par)
         out[par] = dict(fit=float(r.epr), fit_err=float(r.epr_error),
