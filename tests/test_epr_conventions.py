@@ -245,3 +245,26 @@ def test_parity_changes_the_epr_not_the_current(trapped_cluster):
     o = entropy_production(trapped_cluster[1.0], skip=10, parity="odd")
     np.testing.assert_allclose(o.current.values, e.current.values, rtol=1e-10, atol=1e-12)
     assert float(o.epr) != pytest.approx(float(e.epr), rel=0.01)
+
+
+def test_cli_epr_and_plots_on_an_abp_run(tmp_path, capsys):
+    from physim.cli import main
+    ds = abp(tmp_path, "cli", N=10, end=20.0)
+    path = tmp_path / "cli.h5"
+    assert main(["analyse", "epr", str(path), "--skip", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "theta" in out and "conditions met" in out
+    assert main(["plot", str(path)]) == 0
+    assert (tmp_path / "cli_figures" / "epr_map.png").exists()
+
+
+def test_short_active_run_plots_its_snapshots_and_says_why_not_the_epr(tmp_path, caplog):
+    """5 snapshots: the second half holds 3, fewer than the estimator's 4 folds (this made
+    the whole `physim plot` fail)."""
+    from physim.plotting.active import standard_figures
+    ds = abp(tmp_path, "short", N=10, end=2.0)
+    assert ds.sizes["time"] == 5
+    with caplog.at_level("WARNING", logger="physim"):
+        paths = standard_figures(ds, tmp_path / "figs")
+    assert [p.name for p in paths] == ["snapshots.png"]
+    assert "EPR figures skipped" in caplog.text
