@@ -6,7 +6,7 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0+unknown"
 
-__all__ = ["run", "open", "Case", "__version__"]
+__all__ = ["run", "open", "Case", "run_sweep", "open_sweep", "__version__"]
 
 
 def __getattr__(name):
@@ -21,4 +21,7 @@ def __getattr__(name):
     if name == "open":
         from .io import open
         return open
+    if name in ("run_sweep", "open_sweep"):
+        from . import sweep
+        return sweep.sweep if name == "run_sweep" else sweep.open_sweep
     raise AttributeError(f"module 'physim' has no attribute {name!r}")

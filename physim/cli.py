@@ -36,6 +36,30 @@ def _parser() -> argparse.ArgumentParser:
                    help="stop cleanly, with a checkpoint, before this much time has passed "
                         "(exit status 75; continue with --restart)")
 
+    sw = sub.add_parser("sweep", parents=[q], help="run a case over a grid (or a zip) of "
+                        "values, each point an ordinary run with its own output")
+    sw.add_argument("case", help="TOML case file (it may hold a [sweep] table)")
+    sw.add_argument("-o", "--output", help="directory of the sweep (default: <case "
+                    "name>_sweep here); it holds sweep.json and one output per point")
+    sw.add_argument("--set", dest="overrides", action="append", default=[],
+                    metavar="SEC.KEY=V1,V2,...", help="values to sweep (two or more, "
+                    "comma-separated TOML values) or one value fixed for every point")
+    sw.add_argument("--zip", action="store_true", help="take the i-th value of every key "
+                    "together instead of every combination")
+    sw.add_argument("--executor", choices=("local", "mpi", "dask"), default="local",
+                    help="local processes (default), mpi4py.futures (under mpiexec -n K "
+                         "python -m mpi4py.futures -m physim.cli sweep ...) or dask")
+    sw.add_argument("--workers", type=int, help="points at a time (local: default the "
+                    "core count / ranks; dask: LocalCluster processes)")
+    sw.add_argument("--ranks", type=int, default=1, help="MPI ranks of each point (local "
+                    "executor; default 1)")
+    sw.add_argument("--scheduler", help="dask scheduler address (e.g. of a dask-jobqueue "
+                    "SLURMCluster); default a LocalCluster")
+    sw.add_argument("--retry-failed", action="store_true", help="run failed points anew")
+    sw.add_argument("--overwrite", action="store_true",
+                    help="replace another sweep in the same directory")
+    sw.add_argument("--progress", choices=("auto", "bar", "log", "none"), default="auto")
+
     i = sub.add_parser("info", parents=[q],
                        help="print what an output file (or a solver's schema) holds")
     i.add_argument("target", help="output file, or a solver name with --schema")
@@ -144,8 +168,18 @@ def check_args(args) -> None:
             if args.target not in SOLVERS:
                 raise c.UsageError(args.target, "not a known solver",
                                    "--schema takes one of " + ", ".join(sorted(SOLVERS)))
+        elif Path(args.target).is_dir() or Path(args.target).name == "sweep.json":
+            if not (Path(args.target) / "sweep.json").is_file() and \
+                    not Path(args.target).is_file():
+                raise c.UsageError(args.target, "is a directory without a sweep.json",
+                                   "give an output file or a sweep's directory")
         else:
             c.output_file(args.target)
+    elif args.command == "sweep":
+        c.case_or_output(args.case)
+        for flag, v in (("--workers", args.workers), ("--ranks", args.ranks)):
+            if v is not None and v < 1:
+                raise c.UsageError(f"{flag} {v}", "is not a positive number", "e.g. 2")
     elif args.command == "plot":
         from .plotting import SOLVERS
         c.output_file(args.output, SOLVERS, command="physim plot")
@@ -184,7 +218,13 @@ def cmd_info(args) -> int:
         from .solvers import get_solver
         print(describe(get_solver(args.target).SCHEMA))
         return 0
+    from pathlib import Path
+
     from .io import open as open_output
+    if Path(args.target).is_dir() or Path(args.target).name == "sweep.json":
+        from .sweep import describe
+        print(describe(args.target))
+        return 0
     with open_output(args.target) as ds:
         print(ds)
         print()
@@ -335,7 +375,25 @@ def _end_ranks(code: int, abort: bool = True) -> int:
     return code
 
 
-COMMANDS = {"run": cmd_run, "info": cmd_info, "plot": cmd_plot, "regress": cmd_regress,
+def cmd_sweep(args) -> int:
+    from .sweep import sweep, split_sweep_overrides
+    values, fixed = split_sweep_overrides(args.overrides)
+    res = sweep(args.case, args.output, values=values, mode="zip" if args.zip else "grid",
+                overrides=fixed, executor=args.executor, workers=args.workers,
+                ranks=args.ranks, scheduler=args.scheduler, retry_failed=args.retry_failed,
+                overwrite=args.overwrite, progress=args.progress)
+    n = len(res["points"])
+    print(f"{res['outdir']}: {res['completed']} of {n} points completed"
+          + (f", {res['failed']} failed" if res["failed"] else "")
+          + (f", {res['interrupted']} interrupted" if res["interrupted"] else ""))
+    for p in res["points"]:
+        if p["status"] != "completed":
+            more = p["error"] and not p["status"].startswith("failed")
+            print(f"  point {p['index']}: {p['status']}" + (f": {p['error']}" if more else ""))
+    return 0 if res["completed"] == n else 1
+
+
+COMMANDS = {"run": cmd_run, "sweep": cmd_sweep, "info": cmd_info, "plot": cmd_plot, "regress": cmd_regress,
             "analyse": cmd_analyse, "analyze": cmd_analyse}
 
 

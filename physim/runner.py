@@ -90,7 +90,7 @@ class _Progress:
 
 
 def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite=False,
-        progress="auto", walltime=None, **sections) -> Path:
+        progress="auto", walltime=None, comm=None, **sections) -> Path:
     """Run ``case`` and return the output path.
 
     ``case``: a TOML path, TOML text, a dict, a :class:`physim.Case`, or a physim output
@@ -102,7 +102,8 @@ def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite
     ``restart=PATH`` continues the run stored in PATH from its newest checkpoint; the
     case must then resolve to the same parameters (``time.end`` may grow).
     ``walltime`` (seconds, or ``"HH:MM:SS"``) stops the run cleanly, with a checkpoint,
-    before that much time has passed since this call. A run stopped by a signal or by
+    before that much time has passed since this call. ``comm``: the communicator to run on
+    (default the world's; a sweep's MPI workers pass a serial one). A run stopped by a signal or by
     ``walltime`` raises :class:`RunInterrupted` after closing its file.
     """
     stop = StopRequests(None if walltime is None else
@@ -115,7 +116,7 @@ def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite
     params, text = case.params, case.text
     module = get_solver(params["solver"])
     from .parallel import get_comm  # imports mpi4py only under an MPI launcher
-    comm = get_comm()
+    comm = get_comm() if comm is None else comm
     if comm.size > 1 and not getattr(module.Simulation, "distributed", False):
         raise RunError(f"the {params['solver']} solver does not run on several MPI ranks yet; "
                        f"launched on {comm.size}: run it on one rank")
