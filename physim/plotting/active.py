@@ -28,8 +28,15 @@ def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
     ax.set_xlim(0, L)
     ax.set_ylim(0, L)
     ax.set_aspect("equal")
-    ax.set_title(f"t = {float(ds.time.isel(time=time)):g}", fontsize=10)
+    _box_labels(ax, _radius(ds))
+    ax.set_title(f"t = {float(ds.time.isel(time=time)):g} (N = {len(x)}, box {L:.4g})",
+                 fontsize=10)
     return ax.figure
+
+
+def _box_labels(ax, a):
+    ax.set_xlabel(f"x (length units; particle radius a = {a:g})")
+    ax.set_ylabel("y (length units)")
 
 
 def epr_map_figure(res):
@@ -37,15 +44,32 @@ def epr_map_figure(res):
     fig, (a1, a2) = figure(2, 5.5, 5.0)
     ext = [0, float(res.bx[-1] + res.bx[0]), 0, float(res.by[-1] + res.by[0])]
     im = a1.imshow(res.epr_density.T, origin="lower", extent=ext, cmap="magma")
-    fig.colorbar(im, ax=a1, shrink=0.8, label="EPR per unit area")
-    j = res.current.values
-    step = max(1, res.sizes["bx"] // 16)
-    X, Y = np.meshgrid(res.bx.values[::step], res.by.values[::step], indexing="ij")
-    a1.quiver(X, Y, j[0, ::step, ::step], j[1, ::step, ::step], color="c", scale=None)
+    fig.colorbar(im, ax=a1, shrink=0.8, label="EPR per unit area (k_B / time / length²)")
+    # the current averaged over blocks of bins (a bin's own mean is mostly noise), drawn where
+    # the density is at least a tenth of its peak, the longest arrow one block long
+    nb = res.sizes["bx"]
+    step = max(1, nb // 12)
+    m = nb // step * step
+    blocks = res.current.values[:, :m, :m].reshape(2, m // step, step, m // step, step)
+    jc = blocks.mean(axis=(2, 4))
+    rho = res.density.values[:m, :m].reshape(m // step, step, m // step, step).mean(axis=(1, 3))
+    centres = res.bx.values[:m].reshape(-1, step).mean(axis=1)
+    X, Y = np.meshgrid(centres, res.by.values[:m].reshape(-1, step).mean(axis=1), indexing="ij")
+    keep = rho >= 0.1 * rho.max() if rho.max() > 0 else np.zeros_like(rho, bool)
+    if keep.any():
+        size = np.hypot(jc[0], jc[1])[keep].max()
+        width = step * float(res.bx[1] - res.bx[0])
+        if size > 0:
+            a1.quiver(X[keep], Y[keep], jc[0][keep], jc[1][keep], color="c", angles="xy",
+                      scale_units="xy", scale=size / width, width=0.004)
     im = a2.imshow(res.density.T, origin="lower", extent=ext, cmap="viridis")
-    fig.colorbar(im, ax=a2, shrink=0.8, label="number density")
-    a1.set_title(f"EPR ({res.attrs['convention']}) and current", fontsize=10)
-    a2.set_title("density", fontsize=10)
+    fig.colorbar(im, ax=a2, shrink=0.8, label="number density (particles / length²)")
+    a1.set_title(f"EPR ({res.attrs['convention']}) and probability current (arrows)",
+                 fontsize=10)
+    a2.set_title("number density", fontsize=10)
+    for ax in (a1, a2):
+        ax.set_xlabel("x (length units)")
+        ax.set_ylabel("y (length units)")
     return fig
 
 
@@ -82,7 +106,7 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
         epr_map_figure(res).savefig(paths[-1], dpi=110)
         fig, (ax,) = figure(1, 5.5, 5.0)
         snapshot_figure(ds, -1, colour=res.epr_per_particle.values,
-                        label="mean EPR per particle", ax=ax)
+                        label="mean EPR per particle (k_B / time)", ax=ax)
         paths.append(outdir / f"{prefix}epr_particles.png")
         fig.savefig(paths[-1], dpi=110)
     return paths
@@ -102,7 +126,7 @@ def epr_vs_phi_figure(phis, results):
     ax.errorbar(phis, free, free_err, marker="o", capsize=3, label="score-free identity (exact if stationary and smooth)")
     ax.errorbar(phis, fit, fit_err, marker="s", capsize=3,
                 label=f"fitted score ({results[0].attrs['features']})")
-    ax.set_xlabel("packing fraction phi")
-    ax.set_ylabel(f"EPR per particle ({results[0].attrs['convention']})")
+    ax.set_xlabel("packing fraction φ")
+    ax.set_ylabel(f"EPR per particle, k_B / time ({results[0].attrs['convention']})")
     ax.legend(fontsize=8)
     return fig
