@@ -31,6 +31,9 @@ def validate(raw: dict) -> dict:
     if not isinstance(solver, str):
         raise cases.CaseError([f"solver: required at the top of the case; expected one of "
                                + ", ".join(repr(s) for s in sorted(SOLVERS))])
+    if "sweep" in raw:
+        raise cases.CaseError(["[sweep]: this case is a sweep; run it with `physim sweep CASE` "
+                               "(physim.run_sweep), or drop the table to run one point"])
     return cases.validate(raw, get_solver(solver).SCHEMA)
 
 

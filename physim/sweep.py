@@ -477,7 +477,8 @@ def open_sweep(path, *, chunks="auto") -> "xr.Dataset":
     coordinates along ``point`` (zip), with ``status`` per point. Points not yet written are
     NaN. ``chunks``: "auto" opens every point lazily with dask where dask is installed (None:
     eagerly). Attributes that differ between points are dropped: the scanned values are the
-    coordinates, ``sweep_case`` the common case."""
+    coordinates, ``sweep_case`` the common case; :func:`point` turns one point back into an
+    output of its own."""
     import numpy as np
     import xarray as xr
 
@@ -517,7 +518,7 @@ def open_sweep(path, *, chunks="auto") -> "xr.Dataset":
     # scanned keys themselves: they become variables over the points, not lost
     for key in sorted(set().union(*attrs)):
         vals = [a.get(key) for a in attrs]
-        if key in SKIP_ATTRS or key in combined or all(_same(v, vals[0]) for v in vals):
+        if key in combined or all(_same(v, vals[0]) for v in vals):
             continue
         if not all(v is None or np.ndim(v) == 0 for v in vals):
             continue
@@ -525,10 +526,16 @@ def open_sweep(path, *, chunks="auto") -> "xr.Dataset":
                       for v in vals if v is not None)
         arr = (np.array([np.nan if v is None else float(v) for v in vals]) if numeric else
                np.array(["" if v is None else str(v) for v in vals], dtype=object))
-        combined[key] = ("point", arr, {"long_name": f"attribute {key} of each point"})
+        combined[key] = ("point", arr, {"long_name": f"attribute {key} of each point",
+                                        "point_attribute": 1})
     missing = [i for i, st in enumerate(statuses) if st in ("missing", "unreadable")]
     if man["mode"] == "grid":
-        combined = combined.set_index(point=dims).unstack("point")
+        if len(dims) == 1:  # one key: its values index the points directly
+            combined = combined.swap_dims(point=dims[0]).drop_vars("point")
+            every = _array([p["values"][0] for p in man["points"]])
+            combined = combined.reindex({dims[0]: every})
+        else:
+            combined = combined.set_index(point=dims).unstack("point")
         # points never written: their status is 'missing' rather than NaN
         combined["status"] = combined.status.fillna("missing")
     combined.attrs.update(sweep_mode=man["mode"], sweep_keys=",".join(keys),
@@ -537,7 +544,20 @@ def open_sweep(path, *, chunks="auto") -> "xr.Dataset":
     return combined
 
 
-SKIP_ATTRS = {"case", "parameters", "time_attrs", "history"}
+def point(ds):
+    """One point of :func:`open_sweep`'s Dataset (selected down to it with ``.sel`` or
+    ``.isel``) as its own output: the per-point attributes back in ``attrs``, so that the
+    analyses that read them (``entropy_production``, ``physim.analysis.ordinal``...) run."""
+    out = ds.copy()
+    for name in [v for v in ds.data_vars if ds[v].attrs.get("point_attribute")]:
+        if ds[name].ndim:
+            raise ValueError(f"point: {name!r} still varies over {ds[name].dims}; select one "
+                             "point first, e.g. ds.sel(phi=0.3)")
+        value = ds[name].values.item()
+        if not (isinstance(value, float) and value != value):  # NaN: the point lacks it
+            out.attrs[name] = value
+        out = out.drop_vars(name)
+    return out.drop_vars("status", errors="ignore")
 
 
 def _same(a, b) -> bool:

@@ -125,6 +125,9 @@ def test_a_failing_point_is_reported_and_the_others_complete(local, tmp_path):
     assert "1 of 2 points completed" in r.stdout
     assert "point 0: failed: signal.path:" in r.stdout and "does not exist" in r.stdout
     assert point_status(d / "point-0001.h5") == "completed"
+    ds = open_sweep(d)  # one key: its values are the dimension; the failed point is NaN
+    assert list(ds.status.values) == ["missing", "completed"]
+    assert np.isnan(ds.x.isel(path=0)).all() and np.isfinite(ds.x.isel(path=1)).all()
 
 
 def _mpi():
@@ -191,3 +194,12 @@ def test_sigterm_to_the_sweep_interrupts_its_points_and_a_rerun_continues_them(t
             xr.open_dataset(d / "point-0001.h5", engine="h5netcdf") as b:
         assert b.attrs["status"] == "completed"
         np.testing.assert_allclose(b.psi.values, a.psi.values, rtol=0, atol=1e-12)
+
+
+def test_physim_run_refuses_a_sweep_case_in_one_line(tmp_path):
+    case = tmp_path / "s.toml"
+    case.write_text(SINE.read_text() + '\n[sweep]\n"signal.period" = [10.0, 20.0]\n')
+    r = subprocess.run([sys.executable, "-m", "physim.cli", "run", str(case), "-o",
+                        str(tmp_path / "o.h5")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "run it with `physim sweep CASE`" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "o.h5").exists()
