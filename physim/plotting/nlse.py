@@ -93,14 +93,17 @@ def entropies_figure(ds, ent=None) -> Figure:
     return fig
 
 
-def _support(weight, coord, rel=1e-4, pad=0.15):
-    """Range of ``coord`` where ``weight`` exceeds rel·max, widened by ``pad``."""
-    idx = np.flatnonzero(weight > rel * weight.max())
-    if idx.size == 0:
-        return coord[0], coord[-1]
-    lo, hi = coord[idx[0]], coord[idx[-1]]
-    width = max(hi - lo, coord[1] - coord[0])
-    return max(coord[0], lo - pad * width), min(coord[-1], hi + pad * width)
+def _spectral_range(ds, times, k, rel=1e-6, pad=0.5):
+    """The k range where the field's own (periodic) spectrum exceeds ``rel`` of its peak,
+    widened by ``pad``: W's k marginal on an open window has sinc^2 tails from the window's
+    ends (they made an Akhmediev breather span k = +-40 for a comb inside |k| < 2)."""
+    psi = np.atleast_2d(ds.psi.sel(time=times, method="nearest").values)
+    x = ds.x.values
+    power = (np.abs(np.fft.fft(psi, axis=-1)) ** 2).sum(axis=0)
+    kf = 2 * np.pi * np.fft.fftfreq(x.size, x[1] - x[0])
+    kmax = np.abs(kf[power >= rel * power.max()]).max()
+    kmax = max(kmax * (1 + pad), 8 * (k[1] - k[0]))
+    return max(k[0], -kmax), min(k[-1], kmax)
 
 
 def wigner_figure(ds, times=None) -> Figure:
@@ -110,8 +113,7 @@ def wigner_figure(ds, times=None) -> Figure:
     if "time" not in w.dims:
         w = w.expand_dims(time=[times[0]])
     x, k = w.x.values, w.k.values
-    marg = np.abs(w).sum(("time", "x")).values
-    klo, khi = _support(marg, k)
+    klo, khi = _spectral_range(ds, times, k)
     sel = (k >= klo) & (k <= khi)
     fig, axes = figure(len(w.time), 5.0, 4.2)
     for ax, snap in zip(axes, w.transpose("time", "k", "x").values):
@@ -121,7 +123,7 @@ def wigner_figure(ds, times=None) -> Figure:
                        extent=(x[0], x[-1], k[sel][0], k[sel][-1]), interpolation="nearest")
         fig.colorbar(im, ax=ax, label="W(x, k)")
     for ax, t in zip(axes, w.time.values):
-        ax.set(xlabel="x", ylabel="k", title=f"Wigner, t = {float(t):g}")
+        ax.set(xlabel="position x", ylabel="wavenumber k", title=f"Wigner W(x, k), t = {float(t):g}")
     return fig
 
 
