@@ -30,6 +30,11 @@ def test_every_solver_follows_the_contract(name):
         assert sim.split_dim
     for var in sim.variables().values():
         assert var.dims[0] in ("time", "t_step") and "long_name" in var.attrs
+    # one convention: every numeric 1-D coordinate ascends (sel with slices works)
+    for cname, (dims, values, attrs) in sim.coords().items():
+        v = np.asarray(values)
+        if v.ndim == 1 and v.size > 1 and np.issubdtype(v.dtype, np.number):
+            assert np.all(np.diff(v) > 0), f"{name}: coordinate {cname} is not ascending"
 
 
 def test_registry_names_every_solver_package():

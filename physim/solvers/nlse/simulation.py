@@ -199,8 +199,6 @@ class Simulation(contract.Simulation):
             if a == 0 and not self.ensemble:
                 x = m.local_grids[0].reshape(-1)
             out[name] = ((name,), x, {"units": "1", "long_name": f"position {name}"})
-        if m.dim == 1:
-            out["k"] = (("k",), m.k, {"units": "1", "long_name": "wavenumber k (FFT order)"})
         return out
 
     def variables(self) -> dict[str, Var]:
@@ -236,10 +234,9 @@ class Simulation(contract.Simulation):
 
     def restart_variables(self) -> dict[str, Var]:
         shape = self.model.local_spectral_shape
-        if self.dim == 1:
-            sdims = ("k",)
-        else:
-            sdims = tuple(f"spectral_{a}" for a in range(self.dim))
+        # the integrator's state in FFT order, as the transforms hold it: dims without
+        # coordinates (a coordinate k in FFT order was not monotonic: sel(k=...) failed)
+        sdims = tuple(f"spectral_{a}" for a in range(self.dim))
         lead = ("ensemble",) if self.ensemble else ()
         full = (len(self.members),) + tuple(shape) if self.ensemble else tuple(shape)
         return {name: Var(lead + sdims, np.complex128, {}, shape=full) for name in ("y", "f")}
