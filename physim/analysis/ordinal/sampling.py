@@ -65,8 +65,12 @@ def sampling_scan(x, n: int = 5, *, dt=None, dim=None, t_nat=None, method: str =
     the delays nearest to the given ``ratios`` of t_pat / t_nat. Returns
     :func:`complexity_entropy` over ``delay`` with coordinates ``t_pat`` and
     ``t_pat_ratio``, a boolean ``in_window`` (0.3 <= ratio <= 0.5), and
-    ``recommended_delay`` (the ratio nearest 0.4). Warns (OrdinalWarning) when
-    t_dur < 1.5 t_nat or a delay leaves fewer than 10 n! windows.
+    ``recommended_delay`` (the ratio nearest 0.4; it lies in the window whenever
+    a scanned delay does). Warns (OrdinalWarning) when t_dur < 1.5 t_nat, when a
+    delay leaves fewer than 10 n! windows, and when no scanned delay falls in the
+    window, so the recommended one lies outside it: it is then not clamped (a delay
+    below 1 sample does not exist), ``recommended_in_window`` is 0 and the warning
+    says why.
     """
     n = check_n(n)
     da = as_series(x, dim)
@@ -102,7 +106,20 @@ def sampling_scan(x, n: int = 5, *, dt=None, dim=None, t_nat=None, method: str =
     ratio = ds["t_pat"].values / t_nat
     ds = ds.assign_coords(t_pat_ratio=("delay", ratio, {"long_name": "t_pat / t_nat"}))
     ds["in_window"] = ("delay", (ratio >= WINDOW[0]) & (ratio <= WINDOW[1]))
+    inside = ds["in_window"].values
+    # the window is symmetric about 0.4, so the delay nearest 0.4 lies in it whenever any does
     best = int(delays[np.argmin(np.abs(ratio - RECOMMENDED_RATIO))])
+    best_ratio = float(ratio[delays == best][0])
+    if warn and not inside.any():
+        lo = int(np.ceil(WINDOW[0] * t_nat / step))
+        why = (f"no integer delay reaches it: t_nat = {t_nat / dt:.3g} samples is too short "
+               f"for n = {n} (the window needs t_nat >= {(n - 1) / WINDOW[1]:g} samples)"
+               if WINDOW[1] * t_nat / step < 1 else
+               f"the delays scanned miss it (it starts at delay {lo})")
+        warnings.warn(f"the recommended delay {best} has t_pat / t_nat = {best_ratio:.3g}, "
+                      f"outside the window {WINDOW[0]}-{WINDOW[1]}: {why}. It is not "
+                      "clamped; read the scan, or sample the series more finely",
+                      OrdinalWarning, stacklevel=2)
     low = ds["windows"].values < 10 * factorial(n)
     if warn and low[ds["in_window"].values].any():
         warnings.warn(f"delays in the recommended window leave fewer than 10 n! = "
@@ -110,5 +127,6 @@ def sampling_scan(x, n: int = 5, *, dt=None, dim=None, t_nat=None, method: str =
                       f"the series is short for n = {n}", OrdinalWarning, stacklevel=2)
     ds.attrs.update(t_nat=float(t_nat), t_nat_method=method, t_dur=float(t_dur),
                     t_dur_ratio=float(t_dur / t_nat), recommended_delay=best,
+                    recommended_ratio=best_ratio, recommended_in_window=int(inside.any()),
                     window_low=WINDOW[0], window_high=WINDOW[1])
     return ds
