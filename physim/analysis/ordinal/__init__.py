@@ -9,10 +9,12 @@ from .api import (OrdinalWarning, classify, complexity_entropy, expected_missing
                   renyi_complexity_entropy, tsallis_complexity_entropy)
 from .plane import (REGIMES, boundaries, c_max, c_min, curves, h_max_periodic, h_min_periodic,
                     periodic_line)
+from .regime import REGIME_LABELS, regime_test
 from .sampling import natural_timescale, sampling_scan
 
 __all__ = ["OrdinalWarning", "REGIMES", "boundaries", "c_max", "c_min", "classify",
            "complexity_entropy", "curves", "expected_missing_white",
            "finite_size_entropy_white", "h_max_periodic", "h_min_periodic", "multiscale",
            "natural_timescale", "ordinal_distribution", "periodic_line",
-           "renyi_complexity_entropy", "sampling_scan", "tsallis_complexity_entropy"]
+           "regime_test", "REGIME_LABELS", "renyi_complexity_entropy", "sampling_scan",
+           "tsallis_complexity_entropy"]

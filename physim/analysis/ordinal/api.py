@@ -210,7 +210,9 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     ``windows`` used, ``nan_windows`` skipped (a NaN inside), ``tie_fraction``
     (windows with equal values, ranked by time order), ``missing_patterns`` and
     ``missing_expected_white`` (the white-noise expectation at the same window
-    count), and for Shannon the ``regime`` (regular / complex / stochastic).
+    count), and for Shannon ``p_missing_white`` (the Poisson probability that white
+    noise misses as many) and the quick ``regime`` (regular / complex / stochastic /
+    undetermined, see :func:`classify_array`; :func:`regime_test` is the full test).
     Extra dimensions ``delay`` and ``order`` appear when lists are given.
     """
     n = check_n(n)
@@ -267,9 +269,19 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     if scalar_order:
         ds = ds.isel(order=0, drop=kind == "shannon")
     if kind == "shannon":
-        ds["regime"] = (ds["H"].dims, classify_array(ds["H"].values, ds["C"].values, n))
-        ds["regime"].attrs["long_name"] = ("regular | complex | stochastic (README: "
-                                           "'Classification')")
+        from .regime import p_missing_white
+        with np.errstate(invalid="ignore"):
+            ds["p_missing_white"] = (ds["missing_patterns"].dims, p_missing_white(
+                ds["missing_patterns"].values, ds["windows"].values, n))
+        ds["p_missing_white"].attrs["long_name"] = (
+            "P(white noise with as many windows misses at least as many patterns)")
+        ds["regime"] = (ds["H"].dims, classify_array(
+            ds["H"].values, ds["C"].values, n, missing=ds["missing_patterns"].values,
+            windows=ds["windows"].values, tie_fraction=ds["tie_fraction"].values))
+        ds["regime"].attrs["long_name"] = ("regular | complex | stochastic | undetermined, "
+                                           "from the plane and the missing patterns; "
+                                           "regime_test adds surrogate and 0-1 tests "
+                                           "(README: 'Regime')")
     _describe(ds, n, delays, scalar_delay, dt, kind, orders, weighted)
     if warn:
         _warn_windows(used.reshape(-1), n)

@@ -26,7 +26,7 @@ import numpy as np
 
 from .measures import entropy_complexity
 
-REGIMES = ("regular", "complex", "stochastic")
+REGIMES = ("regular", "complex", "stochastic", "undetermined")
 
 # For H > H_max,per: the point's height between the curves, (C - C_min)/(C_max - C_min),
 # above which it is called complex (see ``classify_array``; README "Classification").
@@ -123,19 +123,37 @@ def band_position(H, C, n: int, kind: str = "shannon", order: float = 1.0):
         return (np.asarray(C) - lo) / (hi - lo)
 
 
-def classify_array(H, C, n: int, kind: str = "shannon", order: float = 1.0) -> np.ndarray:
-    """Regime of each (H, C) point; NaN points get "".
+def classify_array(H, C, n: int, kind: str = "shannon", order: float = 1.0, *,
+                   missing=None, windows=None, tie_fraction=None) -> np.ndarray:
+    """Regime of each (H, C) point from its place in the plane; NaN points get "".
 
     * regular: H <= H_max,per, the entropies a sampled periodic signal can reach;
     * complex: H > H_max,per and the point lies in the upper part of the band
-      between the curves, band_position >= COMPLEX_BAND (0.6): chaotic maps
-      and flows lie at 0.73-0.94;
-    * stochastic: the rest; correlated and white noises lie at 0.30-0.49 (the
-      band position, unlike C / C_max, stays away from 1 as H -> 1).
+      between the curves, band_position >= COMPLEX_BAND (0.6);
+    * stochastic: the rest.
+
+    With ``missing``, ``windows`` (and ``tie_fraction``) given, as
+    :func:`complexity_entropy` does, the data are asked first: "undetermined"
+    for n <= 3, fewer than 10 n! windows or more than 10 % tied windows, and
+    "stochastic" when no more patterns are missing than white noise with as
+    many windows misses (Poisson p >= 1e-3). This is the quick reading of one
+    point; :func:`physim.analysis.ordinal.regime_test` adds the surrogate and
+    0-1 tests that tell phase-coherent chaos from regular motion.
     """
     H, C = np.asarray(H, dtype=float), np.asarray(C, dtype=float)
     hi = boundaries(n, kind, order)["h_max_periodic"]
     out = np.where(H <= hi, "regular",
                    np.where(band_position(H, C, n, kind, order) >= COMPLEX_BAND,
                             "complex", "stochastic"))
+    if missing is not None and windows is not None:
+        from .regime import ALPHA, MIN_WINDOWS_FACTOR, TIE_LIMIT, p_missing_white
+        N = factorial(n)
+        w = np.asarray(windows, dtype=float)
+        with np.errstate(invalid="ignore"):
+            p = p_missing_white(np.asarray(missing), w, n)
+        out = np.where(p >= ALPHA, "stochastic", out)
+        tie = np.zeros_like(w) if tie_fraction is None else np.asarray(tie_fraction, float)
+        bad = (n <= 3) | (w < MIN_WINDOWS_FACTOR * N) | (tie > TIE_LIMIT)
+        out = np.where(bad, "undetermined", out)
+    out = np.broadcast_to(out, np.broadcast(H, C).shape)
     return np.where(np.isfinite(H) & np.isfinite(C), out, "").astype(str)
