@@ -38,7 +38,8 @@ def test_case_is_classified_as_expected(outputs, name):
         expected = ds.attrs["analysis_expected"]
         assert expected, f"{name}: the case states no expected regime"
         assert ds.attrs["ordinal_regime"] == expected, (
-            f"{name}: H = {ds.attrs['ordinal_H']:.4f}, C = {ds.attrs['ordinal_C']:.4f}")
+            f"{name}: H = {ds.attrs['ordinal_H']:.4f}, C = {ds.attrs['ordinal_C']:.4f}: "
+            f"{ds.attrs['ordinal_regime_reason']}")
         # the stored analysis is the analysis of the stored series
         var = ds.attrs["ordinal_variable"]
         again = o.complexity_entropy(ds[var], int(ds.attrs["ordinal_n"]),
@@ -124,6 +125,7 @@ def test_cli_analyse_ordinal(outputs, capsys, tmp_path):
     assert main(["analyse", "ordinal", str(outputs["henon"])]) == 0
     out = capsys.readouterr().out
     assert "regime: complex" in out and "H: 0.6159" in out
+    assert "regime_test (delay 1): complex, confidence 1.00: forbidden patterns" in out
     assert main(["analyse", "ordinal", str(outputs["henon"]), "--var", "y", "--n", "4",
                  "--delay", "1", "--delay", "2", "-o", str(tmp_path / "r.h5"),
                  "--plot", str(tmp_path / "hc.png")]) == 0

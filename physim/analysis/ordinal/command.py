@@ -47,7 +47,8 @@ def analyse_output(args):
         extra["order"] = args.order if len(args.order) > 1 else args.order[0]
     if args.scan:
         res = sampling_scan(da, **kw, **extra)
-        return res, _scan_text(res, var) + _plot(args, res, var, n, scan=True)
+        return res, (_scan_text(res, var) + _regime_text(res, da, args, n, None)
+                     + _plot(args, res, var, n, scan=True))
     ratio = args.t_pat_ratio
     if ratio is None and not (args.delay or args.t_pat) and attrs.get("analysis_t_pat_ratio"):
         ratio = float(attrs["analysis_t_pat_ratio"])
@@ -68,7 +69,26 @@ def analyse_output(args):
     else:
         delay = args.delay or [int(attrs.get("analysis_delay", 1))]
         res = complexity_entropy(da, delay=delay if len(delay) > 1 else delay[0], **kw, **extra)
-    return res, _text(res, var) + _plot(args, res, var, n)
+    d = res.attrs.get("delay")
+    return res, _text(res, var) + _regime_text(res, da, args, n, d) + _plot(args, res, var, n)
+
+
+def _regime_text(res, da, args, n, delay) -> str:
+    """regime_test of a single Shannon series (stored in res.attrs too); '' otherwise."""
+    from .api import as_series, time_step
+    from .regime import regime_test
+    s = as_series(da, args.dim)
+    if s.ndim != 1 or args.kind != "shannon" or args.weighted:
+        return ""
+    dt = time_step(s, None)
+    if delay is None and dt is None:
+        return ""
+    r = regime_test(s, n, delay, dt=dt, t_nat=res.attrs.get("t_nat"),
+                    method=res.attrs.get("t_nat_method", "ncross"))
+    res.attrs.update(regime_test=r["regime"], regime_test_confidence=r["confidence"],
+                     regime_test_reason=r["reason"], regime_test_delay=r["delay"])
+    return (f"\n  regime_test (delay {r['delay']}): {r['regime']}, confidence "
+            f"{r['confidence']:.2f}: {r['reason']}")
 
 
 def _text(res, var) -> str:

@@ -2,7 +2,8 @@
 
 A run generates the whole series (the slowest, a DOP853 orbit of 10^5 samples,
 takes seconds), writes it in blocks along ``time``, and at the end stores the
-analysis of ``analysis.variable`` (H, C, regime, missing patterns) as
+analysis of ``analysis.variable`` (H, C, the regime of ``regime_test`` and its
+reason, missing patterns) as
 attributes ``ordinal_*`` of the file.
 """
 from __future__ import annotations
@@ -94,7 +95,8 @@ class Simulation(contract.Simulation):
 
     def summary(self) -> dict:
         """Attributes ``ordinal_*``: the analysis the case asks for."""
-        from ...analysis.ordinal import OrdinalWarning, complexity_entropy, natural_timescale
+        from ...analysis.ordinal import (OrdinalWarning, complexity_entropy, natural_timescale,
+                                         regime_test)
         a, dt = self.params["analysis"], self.params["sampling"]["dt"]
         x = self.series[a["variable"]]
         out = {}
@@ -107,9 +109,17 @@ class Simulation(contract.Simulation):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", OrdinalWarning)
             r = complexity_entropy(x, a["n"], delay)
+            reg = regime_test(x, a["n"], delay, dt=dt, t_nat=out.get("ordinal_t_nat"),
+                              method=a["t_nat_method"])
         out.update(ordinal_variable=a["variable"], ordinal_n=a["n"], ordinal_delay=delay,
                    ordinal_t_pat=(a["n"] - 1) * delay * dt, ordinal_H=float(r["H"]),
-                   ordinal_C=float(r["C"]), ordinal_regime=str(r["regime"].values),
+                   ordinal_C=float(r["C"]), ordinal_regime=reg["regime"],
+                   ordinal_regime_reason=reg["reason"],
+                   ordinal_regime_plane=str(r["regime"].values),
+                   ordinal_zero_one_K=float(reg["evidence"]["zero_one_K"]),
+                   ordinal_surrogate_missing_max=int(
+                       -1 if reg["evidence"]["surrogate_missing_max"] is None
+                       else reg["evidence"]["surrogate_missing_max"]),
                    ordinal_missing_patterns=int(r["missing_patterns"]),
                    ordinal_missing_expected_white=float(r["missing_expected_white"]),
                    ordinal_tie_fraction=float(r["tie_fraction"]))
