@@ -130,3 +130,12 @@ def test_complexity_entropy_regime_uses_missing_patterns():
     ce = o.complexity_entropy(np.random.default_rng(2).standard_normal(10000), 5, warn=False)
     assert ce.regime.item() == "stochastic" and float(ce.p_missing_white) == 1.0
     assert o.REGIME_LABELS == ("regular", "complex", "stochastic", "undetermined")
+
+
+@pytest.mark.parametrize("kw,match", [({"surrogates": -1}, "surrogates = -1"),
+                                      ({"delay": 0}, "delay = 0"),
+                                      ({"delay": 1.5}, "delay = 1.5"),
+                                      ({"method": "fft"}, "method = 'fft'")])
+def test_bad_arguments_get_one_clear_line(kw, match):
+    with pytest.raises(ValueError, match=match):
+        o.regime_test(np.random.default_rng(0).standard_normal(2000), **kw)

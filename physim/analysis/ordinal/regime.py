@@ -44,6 +44,7 @@ ZERO_ONE_SPACING = 0.37   # the 0-1 test reads the series every 0.37 t_nat (not 
 ZERO_ONE_POINTS = 4000
 ZERO_ONE_K = 0.5          # K above: chaotic; below: regular
 ZERO_ONE_MIN = 100        # fewer samples at that spacing: no 0-1 test
+WINDOW_DELAYS = 11        # at most this many of the window's delays are tested
 
 
 def p_missing_white(missing, windows, n):
@@ -144,7 +145,8 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
 
     ``delay`` (samples) fixes the delay; by default the delays of
     :func:`sampling_scan` are used: the regime is read at the recommended delay
-    (t_pat / t_nat nearest 0.4) and at every delay of the window 0.3-0.5.
+    (t_pat / t_nat nearest 0.4) and at the delays of the window 0.3-0.5 (every
+    one, or WINDOW_DELAYS of them spread evenly, the recommended one included).
 
     Returns a dict: ``regime`` in regular / complex / stochastic / undetermined,
     ``reason`` (one sentence), ``confidence`` (the fraction of the window's
@@ -155,8 +157,16 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
     surrogate), surrogate_missing_max, p_surrogate (rank test),
     zero_one_K, zero_one_spacing, t_nat.
     """
-    from .sampling import sampling_scan
+    from .sampling import RECOMMENDED_RATIO, WINDOW
     n = check_n(n)
+    if isinstance(surrogates, bool) or not isinstance(surrogates, (int, np.integer)) \
+            or surrogates < 0:
+        raise ValueError(f"surrogates = {surrogates!r}: expected an integer >= 0 "
+                         f"(default {SURROGATES}; 0 skips the surrogate test)")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, np.integer))
+                              or delay < 1):
+        raise ValueError(f"delay = {delay!r}: expected one integer >= 1 (samples), or None "
+                         "for the scan's recommended delay")
     da = as_series(x, dim)
     if da.ndim != 1:
         raise ValueError("regime_test takes one series; loop over series")
@@ -171,9 +181,20 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
             from .sampling import natural_timescale
             t_nat = natural_timescale(fin, dts, method)
         if delay is None and t_nat is not None and np.isfinite(t_nat):
-            scan = sampling_scan(v, n, dt=dts, t_nat=t_nat, warn=False)
-            best = int(scan.attrs["recommended_delay"])
-            win = [int(d) for d in scan["delay"].values[scan["in_window"].values]] or [best]
+            # sampling_scan's delays: the window's, and the one nearest 0.4 t_nat
+            step = (n - 1) * dts
+            top = (v.size - 1) // (n - 1)
+            lo = max(1, int(np.ceil(WINDOW[0] * t_nat / step - 1e-9)))
+            hi = min(top, int(np.floor(WINDOW[1] * t_nat / step + 1e-9)))
+            win = list(range(lo, hi + 1))
+            if win:
+                best = min(win, key=lambda d: abs(d * step / t_nat - RECOMMENDED_RATIO))
+                if len(win) > WINDOW_DELAYS:  # evenly spread, the best among them
+                    pick = np.unique(np.rint(np.linspace(lo, hi, WINDOW_DELAYS)).astype(int))
+                    win = sorted(set(int(d) for d in pick) | {best})
+            else:
+                best = max(1, min(top, int(np.rint(RECOMMENDED_RATIO * t_nat / step))))
+                win = [best]
         else:
             best = 1 if delay is None else int(delay)
             win = [best]
@@ -191,10 +212,9 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
     for d in delays:
         r = ce.sel(delay=d)
         if surr is not None:
-            cs, _, _ = _count(surr, n, d, False)
-            ms = (cs == 0).sum(1)
-            cp, _, stp = _count(part[None, :], n, d, False)
-            mp, wp = int((cp == 0).sum()), int(stp[0, 0])
+            cs, _, stp = _count(np.vstack([part[None, :], surr]), n, d, False)
+            ms = (cs[1:] == 0).sum(1)
+            mp, wp = int((cs[0] == 0).sum()), int(stp[0, 0])
         else:
             ms = None
         missing, windows = int(r["missing_patterns"]), int(r["windows"])
