@@ -108,6 +108,7 @@ def test_periodic_and_quasi_periodic_are_regular(periods, amps):
 def test_n3_is_undetermined():
     res = regime(np.random.default_rng(0).standard_normal(5000), n=3)
     assert res["regime"] == "undetermined" and "n = 3" in res["reason"]
+    assert res["confidence"] == 0.0
     ce = o.complexity_entropy(np.random.default_rng(0).standard_normal(5000), 3)
     assert ce.regime.item() == "undetermined"
 

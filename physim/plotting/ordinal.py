@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from ..analysis import ordinal as o
 from .canvas import figure
 
-REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "tab:gray"}
+REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "tab:gray",
+                  "undetermined": "tab:olive"}
 
 
 def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", order=1.0,

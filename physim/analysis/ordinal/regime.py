@@ -150,7 +150,8 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
 
     Returns a dict: ``regime`` in regular / complex / stochastic / undetermined,
     ``reason`` (one sentence), ``confidence`` (the fraction of the window's
-    delays that give the same regime; 1 for a single delay), ``delay``,
+    delays that give the same regime; 1 for a single delay; 0 for
+    undetermined), ``delay``,
     ``window_delays`` and ``window_regimes``, and ``evidence`` at the delay:
     H, C, band_position, windows, tie_fraction, missing_patterns,
     missing_expected_white, p_missing_white, surrogate_missing (per
@@ -247,7 +248,7 @@ def regime_test(x, n: int = 5, delay=None, *, dt=None, dim=None, t_nat=None,
                       h_max_periodic=boundaries(n)["h_max_periodic"])
     e = per[best]
     wr = [per[d]["regime"] for d in win]
-    conf = sum(r == e["regime"] for r in wr) / len(wr)
+    conf = sum(r == e["regime"] for r in wr) / len(wr) if e["regime"] != "undetermined" else 0.0
     return {"regime": e["regime"], "reason": e["reason"], "confidence": float(conf),
             "delay": best, "window_delays": win, "window_regimes": wr,
             "evidence": {k: v for k, v in e.items() if k not in ("regime", "reason")}}
