@@ -285,7 +285,20 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     _describe(ds, n, delays, scalar_delay, dt, kind, orders, weighted)
     if warn:
         _warn_windows(used.reshape(-1), n)
+        _warn_ties(np.asarray(tie_fraction).reshape(-1))
     return ds
+
+
+def _warn_ties(tie_fraction):
+    from .regime import TIE_LIMIT
+    with np.errstate(invalid="ignore"):
+        high = tie_fraction > TIE_LIMIT
+    if high.any():
+        warnings.warn(f"{int(high.sum())} series have more than {100 * TIE_LIMIT:.0f} % of their "
+                      f"windows with equal values (most: {100 * np.nanmax(tie_fraction):.0f} %): "
+                      "ties are ranked by time order, so they, not the data, set those "
+                      "patterns; the regime is 'undetermined'. Use tie_precision or add "
+                      "resolution", OrdinalWarning, stacklevel=3)
 
 
 def _describe(ds, n, delays, scalar_delay, dt, kind, orders, weighted):
