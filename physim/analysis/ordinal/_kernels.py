@@ -126,3 +126,39 @@ def decode(code: int, n: int) -> tuple[int, ...]:
     for i in range(n):
         ranks[i] = free.pop(L[i])
     return tuple(int(i) for i in np.argsort(ranks, kind="stable"))
+
+
+@nb.njit(cache=True, nogil=True)
+def codes_2d(img, dx, dy, taux, tauy, sx, sy, place, out):
+    """Lehmer code of every dy x dx window of ``img`` into ``out`` (-1: a NaN inside).
+
+    Window (r, c) holds img[r sy + a tauy, c sx + b taux] for a < dy, b < dx,
+    read row by row (ordpy's flattening); sx = sy = 1 for overlapping windows.
+    Returns the number of NaN windows.
+    """
+    m = dx * dy
+    v = np.empty(m)
+    bad = 0
+    for r in range(out.shape[0]):
+        for c in range(out.shape[1]):
+            nan = False
+            k = 0
+            for a in range(dy):
+                for b in range(dx):
+                    val = img[r * sy + a * tauy, c * sx + b * taux]
+                    if val != val:
+                        nan = True
+                    v[k] = val
+                    k += 1
+            if nan:
+                out[r, c] = -1
+                bad += 1
+                continue
+            code = 0
+            for i in range(m - 1):
+                li = 0
+                for j in range(i + 1, m):
+                    li += v[j] < v[i]
+                code += li * place[i]
+            out[r, c] = code
+    return bad

@@ -190,7 +190,8 @@ def ordinal_distribution(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=Non
 
 def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
                        kind: str = "shannon", order=1.0, weighted: bool = False,
-                       tie_precision=None, comm=None, warn: bool = True) -> xr.Dataset:
+                       tie_precision=None, comm=None, warn: bool = True,
+                       probs: bool = False) -> xr.Dataset:
     """Permutation entropy H and statistical complexity C = Q H of each series.
 
     Parameters
@@ -205,6 +206,8 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
         counts with its variance.
     tie_precision : round the data to this many decimals first (ordpy's option).
     comm : a physim.parallel communicator: the series are spread over its ranks.
+    probs : ``x`` holds pattern probabilities (last axis, or a ``pattern``
+        dimension), not a series: H, Q and C of those (ordpy's ``probs=True``).
 
     Returns a Dataset with H, Q (normalised disequilibrium), C, and per series:
     ``windows`` used, ``nan_windows`` skipped (a NaN inside), ``tie_fraction``
@@ -216,6 +219,11 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     Extra dimensions ``delay`` and ``order`` appear when lists are given.
     """
     n = check_n(n)
+    if probs:
+        from .probabilities import complexity_entropy_from_probabilities
+        if np.ndim(order) or kind == "shannon" and order != 1:
+            raise ValueError("with probs = True give one order, for kind 'renyi' or 'tsallis'")
+        return complexity_entropy_from_probabilities(x, n, kind, order)
     da = as_series(x, dim)
     dt = time_step(da, dt)
     delays, scalar_delay = delays_from(n, delay, t_pat, dt)
