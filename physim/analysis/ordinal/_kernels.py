@@ -12,6 +12,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from ._unrolled import codes3, codes4, codes5, codes6, codes7
+
 
 @nb.njit(cache=True, nogil=True)
 def _count_series(x, n, delay, place, counts, weights, weighted):
@@ -107,6 +109,15 @@ def count_batch(X, n, delay, place, counts, weights, stats, weighted):
         stats[s, 2] = tied
 
 
+@nb.njit(cache=True, nogil=True)
+def count_one(X, n, delay, place, counts, weights, stats, weighted):
+    """count_batch for a single series, without the thread pool's start-up cost."""
+    used, skipped, tied = _count_series(X[0], n, delay, place, counts[0], weights[0], weighted)
+    stats[0, 0] = used
+    stats[0, 1] = skipped
+    stats[0, 2] = tied
+
+
 def place_values(n: int) -> np.ndarray:
     """(n-1)!, (n-2)!, ..., 0!: the Lehmer-code place values."""
     from math import factorial
@@ -162,3 +173,69 @@ def codes_2d(img, dx, dy, taux, tauy, sx, sy, place, out):
                 code += li * place[i]
             out[r, c] = code
     return bad
+
+
+# -- n = 3..7: every window from scratch, unrolled, in blocks the compiler vectorises ---------
+# The sliding update above is bound by its loop-carried dependencies and the histogram's
+# store-to-load chain; in _unrolled each window's code is an independent expression of the
+# n(n-1)/2 comparisons, NaN windows go to an extra bin n!, and four interleaved histograms
+# break the chain (README "Speed" for the measured gain).
+_BLOCK = 4096
+
+
+@nb.njit(cache=True, nogil=True)
+def _small_series(x, n, delay, hist):
+    """Histogram into hist[4, n! + 1] (bin n!: a NaN inside); returns windows with a tie."""
+    nw = x.shape[0] - (n - 1) * delay
+    code = np.empty(_BLOCK, np.int64)
+    tied = 0
+    for s in range(0, max(nw, 0), _BLOCK):
+        m = min(_BLOCK, nw - s)
+        if n == 3:
+            tied += codes3(x, s, m, delay, code)
+        elif n == 4:
+            tied += codes4(x, s, m, delay, code)
+        elif n == 5:
+            tied += codes5(x, s, m, delay, code)
+        elif n == 6:
+            tied += codes6(x, s, m, delay, code)
+        else:
+            tied += codes7(x, s, m, delay, code)
+        k = 0
+        while k + 4 <= m:
+            hist[0, code[k]] += 1
+            hist[1, code[k + 1]] += 1
+            hist[2, code[k + 2]] += 1
+            hist[3, code[k + 3]] += 1
+            k += 4
+        while k < m:
+            hist[0, code[k]] += 1
+            k += 1
+    return tied
+
+
+@nb.njit(cache=True, nogil=True)
+def _small_row(X, s, n, delay, counts, stats):
+    N = counts.shape[1]
+    hist = np.zeros((4, N + 1), np.int64)
+    tied = _small_series(X[s], n, delay, hist)
+    for j in range(N):
+        counts[s, j] = hist[0, j] + hist[1, j] + hist[2, j] + hist[3, j]
+    nan = hist[0, N] + hist[1, N] + hist[2, N] + hist[3, N]
+    stats[s, 0] = max(X.shape[1] - (n - 1) * delay, 0) - nan
+    stats[s, 1] = nan
+    stats[s, 2] = tied
+
+
+@nb.njit(cache=True, parallel=True)
+def count_batch_small(X, n, delay, counts, stats):
+    """count_batch for n = 3..7 without weights: the same counts and stats."""
+    for s in nb.prange(X.shape[0]):
+        _small_row(X, s, n, delay, counts, stats)
+
+
+@nb.njit(cache=True, nogil=True)
+def count_one_small(X, n, delay, counts, stats):
+    """count_batch_small for one series, without starting the thread pool (measured: the
+    parallel launch costs more than the count itself at n = 3 on 10^6 points)."""
+    _small_row(X, 0, n, delay, counts, stats)

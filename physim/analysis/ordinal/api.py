@@ -12,7 +12,8 @@ from math import factorial
 import numpy as np
 import xarray as xr
 
-from ._kernels import count_batch, decode, place_values
+from ._kernels import (count_batch, count_batch_small, count_one, count_one_small, decode,
+                       place_values)
 from .measures import entropy_complexity
 from .plane import REGIMES, boundaries, check_n, classify_array  # noqa: F401
 
@@ -93,7 +94,11 @@ def _count(X: np.ndarray, n: int, delay: int, weighted: bool):
     stats = np.zeros((S, 3), np.int64)
     if X.dtype not in (np.float64, np.float32, np.int64, np.int32):
         X = X.astype(np.float64)
-    count_batch(X, n, delay, place_values(n), counts, weights, stats, weighted)
+    if 3 <= n <= 7 and not weighted:
+        (count_one_small if S == 1 else count_batch_small)(X, n, delay, counts, stats)
+    else:
+        (count_one if S == 1 else count_batch)(X, n, delay, place_values(n), counts, weights,
+                                               stats, weighted)
     return counts, (weights if weighted else None), stats
 
 
