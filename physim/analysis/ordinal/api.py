@@ -41,6 +41,9 @@ def as_series(x, dim: str | None = None) -> xr.DataArray:
         raise TypeError(f"the series {x.name or ''} is complex; take a real part, modulus or "
                         "phase first (e.g. abs(psi)**2)")
     x = x.transpose(..., dim)
+    if x.size == 0:
+        empty = [f"{d} = 0" for d, k in x.sizes.items() if k == 0]
+        raise ValueError(f"the series is empty ({', '.join(empty)}): nothing to analyse")
     if x.dtype.kind not in "fiub":
         raise TypeError(f"the series has dtype {x.dtype}; expected real numbers")
     return x
@@ -196,7 +199,7 @@ def ordinal_distribution(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=Non
 def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
                        kind: str = "shannon", order=1.0, weighted: bool = False,
                        tie_precision=None, comm=None, warn: bool = True,
-                       probs: bool = False) -> xr.Dataset:
+                       probs: bool = False, pool: bool = False) -> xr.Dataset:
     """Permutation entropy H and statistical complexity C = Q H of each series.
 
     Parameters
@@ -213,6 +216,8 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     comm : a physim.parallel communicator: the series are spread over its ranks.
     probs : ``x`` holds pattern probabilities (last axis, or a ``pattern``
         dimension), not a series: H, Q and C of those (ordpy's ``probs=True``).
+    pool : one result for all the series together (an ensemble, e.g. particles or
+        grid points): their pattern histograms are summed first (``windows`` is the total).
 
     Returns a Dataset with H, Q (normalised disequilibrium), C, and per series:
     ``windows`` used, ``nan_windows`` skipped (a NaN inside), ``tie_fraction``
@@ -245,17 +250,27 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
     S, N = X.shape[0], factorial(n)
     nq = 3 * len(orders)
 
+    if pool and comm is not None and comm.size > 1:
+        raise ValueError("pool = True runs on one rank: gather the series first, or pool=False")
+
     def fn(rows):
         out = []
         for d in delays:
             c, w, st = _count(X[rows], n, int(d), weighted)
+            if pool:  # one ensemble: the series' histograms summed
+                c, st = c.sum(0, keepdims=True), st.sum(0, keepdims=True)
+                w = None if w is None else w.sum(0, keepdims=True)
             p = _probabilities(c, w, st[:, 0])
             hq = [np.stack(entropy_complexity(p, kind, o), -1) for o in orders]  # (s, 3) each
             miss = (c == 0).sum(-1)
             out.append(np.concatenate([np.concatenate(hq, -1), st, miss[:, None]], -1))
         return list(np.stack(out, 1))  # per series: (delay, 3*orders + 4)
-    res = np.asarray(_on_ranks(comm, S, fn)).reshape(S, len(delays), nq + 4)
-    lead, shape = da.dims[:-1], da.shape[:-1]
+    if pool:
+        res = np.asarray(fn(slice(0, S))).reshape(1, len(delays), nq + 4)
+        lead, shape = (), ()
+    else:
+        res = np.asarray(_on_ranks(comm, S, fn)).reshape(S, len(delays), nq + 4)
+        lead, shape = da.dims[:-1], da.shape[:-1]
     hqc = res[..., :nq].reshape(shape + (len(delays), len(orders), 3))
     used, nan, tied, miss = (res[..., nq + i].reshape(shape + (len(delays),)) for i in range(4))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -269,7 +284,8 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
         "missing_patterns": (per_delay, miss.astype(np.int64)),
         "missing_expected_white": (per_delay, expected_missing_white(used, n)),
     }
-    coords = {k: v for k, v in da.coords.items() if da.dims[-1] not in v.dims}
+    coords = {k: v for k, v in da.coords.items() if da.dims[-1] not in v.dims
+              and not (pool and v.dims)}
     coords["delay"] = ("delay", delays, {"long_name": "delay l", "units": "samples"})
     if dt is not None:
         coords["t_pat"] = ("delay", (n - 1) * delays * dt,
@@ -296,6 +312,8 @@ def complexity_entropy(x, n: int = 5, delay=1, *, t_pat=None, dt=None, dim=None,
                                            "regime_test adds surrogate and 0-1 tests "
                                            "(README: 'Regime')")
     _describe(ds, n, delays, scalar_delay, dt, kind, orders, weighted)
+    if pool:
+        ds.attrs["pooled_series"] = int(S)
     if warn:
         _warn_windows(used.reshape(-1), n)
         _warn_ties(np.asarray(tie_fraction).reshape(-1))
