@@ -18,12 +18,15 @@ REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "ta
 
 
 def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", order=1.0,
-             annotate=True, boundaries=True, colour_by_regime=True, **scatter):
+             annotate=True, boundaries=True, colour_by_regime=True, legend=True, **scatter):
     """The H-C plane for embedding dimension n with the analysed points.
 
     Draws C_min and C_max, the verticals at H_min,per and H_max,per, the
-    periodic line, the region names, and the points (H, C), coloured by regime
-    and labelled with ``labels`` when given. Returns the axes.
+    periodic line, the region names, the boundaries between the regimes that
+    :func:`physim.analysis.ordinal.classify` draws (traced from the classifier
+    itself on a fine grid, so the figure shows the cut in use), and the points
+    (H, C), coloured by regime and labelled with ``labels`` when given; a legend
+    names the curves and the regime colours. Returns the axes.
     """
     if ax is None:
         _, (ax,) = figure(1, 6.4, 4.8)
@@ -46,11 +49,23 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
             hc = b["h_max_periodic"] + 0.12
             ax.text(hc, float(o.c_max(hc, n, kind, order)) + 0.02, "complex", **kw)
             ax.text(0.85, 0.04, "stochastic", **kw)
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="k", lw=1, label="C_min, C_max")]
+    if boundaries:
+        handles.append(Line2D([], [], color="0.4", ls="--", lw=0.8,
+                              label="H_min,per, H_max,per; periodic line"))
+    if kind == "shannon" and colour_by_regime:
+        handles += _draw_cut(ax, n)
     H, C = np.atleast_1d(np.asarray(H, dtype=float)), np.atleast_1d(np.asarray(C, dtype=float))
     if H.size:
         if colour_by_regime and kind == "shannon":
             regimes = o.classify(H, C, n)
             colours = [REGIME_COLOURS.get(r, "k") for r in regimes]
+            for r in o.REGIMES:  # one legend entry per regime shown
+                if r in set(regimes):
+                    handles.append(Line2D([], [], ls="", marker="o", markersize=6,
+                                          markerfacecolor=REGIME_COLOURS[r],
+                                          markeredgecolor="k", markeredgewidth=0.4, label=r))
         else:
             colours = "tab:purple"
         ax.scatter(H, C, c=colours, s=scatter.pop("s", 28), zorder=3, edgecolors="k",
@@ -58,6 +73,8 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
         for i, lab in enumerate(labels or []):
             ax.annotate(str(lab), (H[i], C[i]), textcoords="offset points", xytext=(4, 4),
                         fontsize=8)
+    if legend:
+        ax.legend(handles=handles, fontsize=7, loc="lower left", framealpha=0.85)
     name = {"shannon": "", "renyi": f" (Renyi, alpha = {order:g})",
             "tsallis": f" (Tsallis, q = {order:g})"}[kind]
     ax.set_xlabel(f"permutation entropy H{name}")
@@ -68,23 +85,61 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
     return ax
 
 
+def regime_boundaries(n: int, points: int = 400):
+    """(H grid, C grid, regime index) of ``classify`` over the physical part of the plane
+    (NaN outside C_min <= C <= C_max): its level sets are the classifier's cuts."""
+    hmax_c = float(np.max(o.curves(n)[3]))
+    h = np.linspace(0.0, 1.0, points)
+    c = np.linspace(0.0, 1.02 * hmax_c, points)
+    Hg, Cg = np.meshgrid(h, c)
+    reg = o.classify(Hg, Cg, n)
+    idx = np.full(Hg.shape, np.nan)
+    for i, r in enumerate(o.REGIMES):
+        idx[reg == r] = i
+    inside = (Cg >= o.c_min(Hg, n) - 1e-9) & (Cg <= o.c_max(Hg, n) + 1e-9)
+    idx[~inside] = np.nan
+    return Hg, Cg, idx
+
+
+def _draw_cut(ax, n):
+    from matplotlib.lines import Line2D
+    Hg, Cg, idx = regime_boundaries(n)
+    if np.all(np.isnan(idx)) or np.nanmin(idx) == np.nanmax(idx):
+        return []
+    ax.contour(Hg, Cg, idx, levels=[0.5, 1.5], colors="tab:orange", linewidths=1.0, zorder=2)
+    return [Line2D([], [], color="tab:orange", lw=1.0, label="regime cut (classify)")]
+
+
 def scan_figure(scan) -> Figure:
     """H and C against t_pat / t_nat from :func:`physim.analysis.ordinal.sampling_scan`,
-    and the path the scan takes through the H-C plane."""
+    and the path the scan takes through the H-C plane (one curve per series when the
+    scan is per series; the first 20 are drawn)."""
     fig, (a1, a2, a3) = figure(3, 14 / 3, 4)
-    r = scan["t_pat_ratio"].values
-    for ax, name in ((a1, "H"), (a2, "C")):
-        ax.plot(r, scan[name].values, "o-", ms=3)
+    lead = [d for d in scan["H"].dims if d != "delay"]
+    if lead:
+        st = scan.reset_coords()[["H", "C", "t_pat_ratio", "in_window"]].stack(
+            series=lead).transpose("series", "delay")
+        rows = [(st["t_pat_ratio"].values[k], st["H"].values[k], st["C"].values[k],
+                 st["in_window"].values[k]) for k in range(min(st.sizes["series"], 20))]
+    else:
+        rows = [(scan["t_pat_ratio"].values, scan["H"].values, scan["C"].values,
+                 scan["in_window"].values)]
+    one = len(rows) == 1
+    for ax, k, name in ((a1, 1, "H"), (a2, 2, "C")):
+        for row in rows:
+            ax.plot(row[0], row[k], "o-" if one else "-", ms=3, lw=1 if one else 0.7,
+                    alpha=1 if one else 0.6)
         ax.axvspan(scan.attrs["window_low"], scan.attrs["window_high"], color="tab:green",
                    alpha=0.15, label="recommended window")
         ax.set_xlabel("t_pat / t_nat")
         ax.set_ylabel(name)
     a1.axhline(scan.attrs["h_max_periodic"], color="0.4", ls="--", lw=0.8, label="H_max,per")
     a1.legend(fontsize=8)
-    inside = scan["in_window"].values
-    hc_plane(scan["H"].values, scan["C"].values, scan.attrs["n"], ax=a3)
-    a3.plot(scan["H"].values[inside], scan["C"].values[inside], color="tab:green", lw=3,
-            alpha=0.5, zorder=2)
+    Hs = np.concatenate([r[1] for r in rows])
+    Cs = np.concatenate([r[2] for r in rows])
+    hc_plane(Hs, Cs, scan.attrs["n"], ax=a3)
+    for r in rows:
+        a3.plot(r[1][r[3]], r[2][r[3]], color="tab:green", lw=3, alpha=0.5, zorder=2)
     return fig
 
 
