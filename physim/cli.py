@@ -99,7 +99,12 @@ def _parser() -> argparse.ArgumentParser:
                     help="pattern duration as a fraction of the natural time scale")
     g2.add_argument("--scan", action="store_true",
                     help="scan t_pat up to t_nat and mark the recommended window")
-    o.add_argument("--dim", default="time", help="the time dimension (default time)")
+    o.add_argument("--dim", help="the time dimension (default: the variable's time or "
+                   "t_step axis)")
+    o.add_argument("--pool", action="store_true",
+                   help="several series (particles, grid points, species): one result for the "
+                        "ensemble (histograms summed; with --scan / --t-pat-ratio t_nat is "
+                        "their mean) instead of one per series")
     o.add_argument("--part", choices=("real", "imag", "abs", "abs2", "phase"),
                    help="how to make a complex variable real")
     o.add_argument("--kind", choices=("shannon", "renyi", "tsallis"), default="shannon")
@@ -188,6 +193,9 @@ def check_args(args) -> None:
         c.case_or_output(args.case)
         c.output_file(args.reference)
     else:
+        if args.analysis == "ordinal":
+            from .analysis.ordinal.command import check_options
+            check_options(args)
         c.output_file(args.output, ANALYSIS_SOLVERS[args.analysis],
                       command=f"physim analyse {args.analysis}")
         for option in ("save", "plot", "save_score"):
