@@ -12,7 +12,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from ._unrolled import codes3, codes4, codes5, codes6, codes7
+from ._unrolled import (codes3, codes3_1, codes4, codes4_1, codes5, codes5_1, codes6,
+                        codes6_1, codes7, codes7_1)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -191,7 +192,18 @@ def _small_series(x, n, delay, hist):
     tied = 0
     for s in range(0, max(nw, 0), _BLOCK):
         m = min(_BLOCK, nw - s)
-        if n == 3:
+        if delay == 1:
+            if n == 3:
+                tied += codes3_1(x, s, m, delay, code)
+            elif n == 4:
+                tied += codes4_1(x, s, m, delay, code)
+            elif n == 5:
+                tied += codes5_1(x, s, m, delay, code)
+            elif n == 6:
+                tied += codes6_1(x, s, m, delay, code)
+            else:
+                tied += codes7_1(x, s, m, delay, code)
+        elif n == 3:
             tied += codes3(x, s, m, delay, code)
         elif n == 4:
             tied += codes4(x, s, m, delay, code)
