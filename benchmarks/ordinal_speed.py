@@ -46,7 +46,8 @@ def worker(path, quick):
     out = {}
     for n in NS:
         antropy.perm_entropy(x[:1000], order=n, normalize=True)
-        out[f"antropy/{n}"] = best(lambda: antropy.perm_entropy(x, order=n, normalize=True), 15)
+        out[f"antropy/{n}"] = best(
+            lambda: antropy.perm_entropy(x, order=n, normalize=True), 15)
         out[f"ordpy/{n}"] = best(lambda: ordpy.complexity_entropy(x, dx=n), 1)
     if peccary is not None:
         out["peccary/6"] = best(lambda: peccary.peccary(x, n=6).calcHC(1), 1)
