@@ -97,7 +97,9 @@ def _count(X: np.ndarray, n: int, delay: int, weighted: bool):
     stats = np.zeros((S, 3), np.int64)
     if X.dtype not in (np.float64, np.float32, np.int64, np.int32):
         X = X.astype(np.float64)
-    if 3 <= n <= 7 and not weighted:
+    # the unrolled kernels are compiled for float64 only (each dtype costs a compilation of
+    # all ten); other dtypes take the sliding kernel, which gives the same counts
+    if 3 <= n <= 7 and not weighted and X.dtype == np.float64:
         (count_one_small if S == 1 else count_batch_small)(X, n, delay, counts, stats)
     else:
         (count_one if S == 1 else count_batch)(X, n, delay, place_values(n), counts, weights,
