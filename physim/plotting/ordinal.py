@@ -64,7 +64,7 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
             for r in o.REGIMES:  # one legend entry per regime shown
                 if r in set(regimes):
                     handles.append(Line2D([], [], ls="", marker="o", markersize=6,
-                                          markerfacecolor=REGIME_COLOURS[r],
+                                          markerfacecolor=REGIME_COLOURS.get(r, "k"),
                                           markeredgecolor="k", markeredgewidth=0.4, label=r))
         else:
             colours = "tab:purple"
@@ -106,7 +106,8 @@ def _draw_cut(ax, n):
     Hg, Cg, idx = regime_boundaries(n)
     if np.all(np.isnan(idx)) or np.nanmin(idx) == np.nanmax(idx):
         return []
-    ax.contour(Hg, Cg, idx, levels=[0.5, 1.5], colors="tab:orange", linewidths=1.0, zorder=2)
+    ax.contour(Hg, Cg, idx, levels=np.arange(len(o.REGIMES) - 1) + 0.5, colors="tab:orange",
+               linewidths=1.0, zorder=2)
     return [Line2D([], [], color="tab:orange", lw=1.0, label="regime cut (classify)")]
 
 
