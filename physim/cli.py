@@ -318,6 +318,11 @@ def cmd_analyse(args) -> int:
         print(f"score-free: {float(res.epr_score_free):.6g} +- "
               f"{float(res.epr_score_free_error):.2g} (conditions "
               f"{res.attrs['score_free_conditions']})")
+        if "epr_region" in res:
+            print("per particle by environment: " + ", ".join(
+                f"{r} {float(e):.6g} +- {float(err):.2g} ({float(f):.0%})" for r, e, err, f in
+                zip(res.region.values, res.epr_region.values, res.epr_region_error.values,
+                    res.region_fraction.values)))
         print("by degree of freedom: " + ", ".join(
             f"{str(k)} {float(v):.6g}" for k, v in zip(res.dof.values, res.epr_dof.values)))
         if args.plot:

@@ -162,7 +162,7 @@ def test_mips_at_the_papers_state_point(tmp_path, repo_root):
     """N = 4096, phi = 0.5, v0 = 0.025, gamma = 1e-4, dt = 0.1 (about 5 minutes): by
     gamma t = 3 the system has split into a dense (>= 5 neighbours within 2.4 a) and a
     dilute (<= 2) phase. Measured 0.52 / 0.26 (research note: 0.60 / 0.26)."""
-    from physim.plotting.active import local_neighbours
+    from physim.analysis.epr.regions import local_neighbours
     out = physim.run(repo_root / "cases" / "active" / "mips.toml", tmp_path / "m.h5",
                      progress="none", overrides=["time.end=30000", "output.every=10000"])
     ds = xr.open_dataset(out, engine="h5netcdf")

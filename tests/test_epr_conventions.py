@@ -268,3 +268,21 @@ def test_short_active_run_plots_its_snapshots_and_says_why_not_the_epr(tmp_path,
         paths = standard_figures(ds, tmp_path / "figs")
     assert [p.name for p in paths] == ["snapshots.png"]
     assert "EPR figures skipped" in caplog.text
+
+
+def test_epr_by_local_environment_and_flow_divergence(trapped_cluster):
+    """Interacting runs: the EPR per particle in the dense phase, at the interface and in
+    the gas; the region fractions add to 1 and their weighted EPR is the per-particle mean
+    (up to the per-snapshot weighting); the divergence of the mean flow is finite where
+    there are particles and averages to about 0 over the box (stationary: div j = 0)."""
+    r = entropy_production(trapped_cluster[1.0], skip=10)
+    assert list(r.region.values) == ["dilute", "interface", "dense"]
+    f = r.region_fraction.values
+    assert f.sum() == pytest.approx(1.0, rel=1e-12) and (f > 0).sum() >= 2
+    seen = np.isfinite(r.epr_region.values)
+    mean = float(np.sum(f[seen] * r.epr_region.values[seen]))
+    assert mean == pytest.approx(float(r.epr) / r.sizes["particle"], rel=0.1)
+    div = r.flow_divergence.values
+    assert np.isfinite(div[r.density.values > 0.5 * r.density.values.max()]).all()
+    free = entropy_production(trapped_cluster[1.0].assign_attrs(), skip=10, regions=False)
+    assert "epr_region" not in free

@@ -19,6 +19,7 @@ def snapshot_figure(ds, time=-1, colour=None, label="", ax=None):
     x = ds.position.isel(time=time).values
     L = float(ds.attrs["L"])
     if colour is None:
+        from ..analysis.epr.regions import local_neighbours
         colour = local_neighbours(x, L, 2.4 * _radius(ds))
         label = "neighbours within 2.4 a"
     # marker diameter ~ the particle diameter on a 5-inch axis (about 300 points across)
@@ -73,13 +74,6 @@ def epr_map_figure(res):
     return fig
 
 
-def local_neighbours(x, L, r):
-    """Number of other particles within r of each particle (minimum image)."""
-    from scipy.spatial import cKDTree
-    tree = cKDTree(np.mod(x, L), boxsize=L)
-    return np.array([len(n) - 1 for n in tree.query_ball_point(np.mod(x, L), r)])
-
-
 def _radius(ds):
     import json
     inter = json.loads(ds.attrs["parameters"])["interaction"]
@@ -107,6 +101,10 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
         fig, (ax,) = figure(1, 5.5, 5.0)
         snapshot_figure(ds, -1, colour=res.epr_per_particle.values,
                         label="mean EPR per particle (k_B / time)", ax=ax)
+        if "epr_region" in res:
+            ax.set_title(ax.get_title() + "\nEPR per particle: " + ", ".join(
+                f"{r} {float(e):.3g}" for r, e in zip(res.region.values, res.epr_region.values)),
+                fontsize=9)
         paths.append(outdir / f"{prefix}epr_particles.png")
         fig.savefig(paths[-1], dpi=110)
     return paths

@@ -53,6 +53,8 @@ import numpy as np
 import xarray as xr
 
 from .crossfit import batch_means, check_reference, cross_fit, halves_differ
+from .regions import (NEIGHBOUR_RADIUS, REGIONS, flow_divergence, local_neighbours,
+                      particle_radius, region_of)
 from .score import HeadingScore, LinearScore
 
 
@@ -78,7 +80,7 @@ class _ParticleDesign:
     v over (particle, coordinate), D diagonal; per-snapshot score-free terms, stationarity
     statistics and the binned maps come along."""
 
-    def __init__(self, drift, X, S, outputs, make_score, parity, bins, comm):
+    def __init__(self, drift, X, S, outputs, make_score, parity, bins, comm, radius=None):
         self.drift, self.X, self.S, self.outputs = drift, X, S, outputs
         self.make_score, self.odd, self.comm = make_score, parity == "odd", comm
         self.abp = drift.kind == "abp"
@@ -94,6 +96,10 @@ class _ParticleDesign:
         self.emap, self.dens = np.zeros((bins, bins)), np.zeros((bins, bins))
         self.cur = np.zeros((2, bins, bins))
         self._current = {}
+        # EPR per particle in each local environment, per snapshot (NaN: none there)
+        self.radius = radius
+        self.region_epr = np.full((n, 3), np.nan)
+        self.region_count = np.zeros((n, 3))
 
     def _extra(self, x, s, F, needs):
         return self.drift.extra(x, self.drift.propulsion(s), F, needs)
@@ -159,6 +165,14 @@ class _ParticleDesign:
             vcur = self._current.pop(k)
             np.add.at(self.cur[0], (ix, iy), vcur[:, 0])
             np.add.at(self.cur[1], (ix, iy), vcur[:, 1])
+            if self.radius is not None:
+                reg = region_of(local_neighbours(x, self.drift.L,
+                                                 NEIGHBOUR_RADIUS * self.radius))
+                cnt = np.bincount(reg, minlength=3)
+                tot = np.bincount(reg, weights=sig, minlength=3)
+                self.region_count[k] = cnt
+                with np.errstate(invalid="ignore"):
+                    self.region_epr[k] = np.where(cnt > 0, tot / np.maximum(cnt, 1), np.nan)
 
     def reference_conditions(self, blocks):
         """Why the score-free identity does not hold on these samples (empty: it does)."""
@@ -185,7 +199,7 @@ class _ParticleDesign:
 
 def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bins: int = 32,
                        folds: int = 4, score=None, comm=None, case=None,
-                       parity: str = "even") -> xr.Dataset:
+                       parity: str = "even", regions: bool = True) -> xr.Dataset:
     """Fit a linear score to the snapshots of an active (AOUP or ABP) run and estimate its EPR.
 
     ds : the Dataset of an ``active`` run (``position`` and ``propulsion`` (AOUP) or
@@ -199,15 +213,19 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
         ``neural.NeuralScore`` (e.g. trained at another N). Evaluate it on snapshots it
         was not trained on: the plug-in EPR is then free of the fit's own bias.
     comm : snapshots are already split over ranks: the scores' sums are reduced over it.
+    regions : with interactions, the EPR per particle in the dense phase, at the interface
+        and in the gas (``epr_region``, ``region_fraction``; a particle's environment at
+        each snapshot: at least 5 neighbours within 2.4 a is dense, at most 2 dilute).
     case : for samples physim did not write (``position`` and ``propulsion`` or
         ``orientation`` over ``time, particle[, dim]`` from any source): the active case
         (path, dict or :class:`physim.Case`) that describes their model; a physim output
         carries its own.
 
     Returns a Dataset: ``epr`` (total, with ``epr_error``), ``epr_score_free`` (with error),
-    ``epr_in_sample``, ``epr_per_particle``, ``epr_dof`` (x, and g or theta), and on a bins x
-    bins grid ``epr_density``, ``density`` and the probability current ``current``; attrs name
-    the convention.
+    ``epr_in_sample``, ``epr_per_particle``, ``epr_dof`` (x, and g or theta), ``epr_region``
+    and ``region_fraction`` (interacting runs), and on a bins x bins grid ``epr_density``,
+    ``density``, the probability current ``current`` and ``flow_divergence`` (div of the mean
+    velocity j / rho); attrs name the convention.
     """
     from ...solvers.active.drift import ActiveDrift
     drift = ActiveDrift.from_case(case) if case is not None else ActiveDrift.from_output(ds)
@@ -249,7 +267,8 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
                              f"({'noise on x and ' if full else 'noise on '}"
                              f"{'theta' if drift.kind == 'abp' else 'g'}) needs {outputs}")
         make = None
-    design = _ParticleDesign(drift, X, S, outputs, make, parity, bins, comm)
+    design = _ParticleDesign(drift, X, S, outputs, make, parity, bins, comm,
+                             particle_radius(drift.params) if regions else None)
     res = cross_fit(design, len(X), folds=folds, blocks=blocks, fitted=score)
     score = res.fit
     n, N, L = len(X), X.shape[1], drift.L
@@ -285,6 +304,23 @@ def entropy_production(ds, *, features=None, skip: int = 0, blocks: int = 10, bi
                      {"long_name": "probability current j = rho v_x (per unit area)"})},
         coords={"particle": np.arange(N), "dof": ["x", name], "bx": centres, "by": centres,
                 "component": [0, 1]})
+    out["flow_divergence"] = (("bx", "by"), flow_divergence(
+        design.cur / (n * area), design.dens / (n * area), L / bins),
+        {"long_name": "div of the mean probability-flow velocity j / rho (NaN: empty bins)",
+         "units": "1 / time"})
+    if design.radius is not None:
+        per = [batch_means(design.region_epr[:, r][np.isfinite(design.region_epr[:, r])],
+                           blocks) if np.isfinite(design.region_epr[:, r]).sum() else
+               (np.nan, np.nan) for r in range(3)]
+        out = out.assign_coords(region=list(REGIONS))
+        out["epr_region"] = ("region", [p[0] for p in per],
+                             {"long_name": "mean EPR per particle in each local environment "
+                              "(>= 5 neighbours within 2.4 a: dense; <= 2: dilute)",
+                              "units": "k_B / time"})
+        out["epr_region_error"] = ("region", [p[1] for p in per], {})
+        out["region_fraction"] = ("region", design.region_count.sum(0) / (n * N),
+                                  {"long_name": "fraction of particle samples in each "
+                                   "environment"})
     out.attrs.update(convention="full" if full else "noisy_dof", parity=parity,
                      model=drift.kind,
                      score_free_conditions=conditions, consistency=consistency,

@@ -20,6 +20,7 @@ class ActiveDrift:
 
     def __init__(self, params: dict, L: float):
         m, s, inter = params["model"], params["system"], params["interaction"]
+        self.params = params
         self.kind = m["kind"]
         self.v0, self.eps = m["v0"], m["epsilon"]
         # the propulsion's diffusivity: gamma for g, Dr for theta
