@@ -101,7 +101,7 @@ def test_bkw_array_evolves_as_the_exact_solution(tmp_path, repo_root):
     at the snapshots up to t = 3 within the BKW test's bar 1e-9 (measured 1.3e-10), and
     the run is the kind = "bkw" run bit for bit (its error_bkw apart)."""
     case = repo_root / "cases/boltzmann/bkw_2d.toml"
-    over = ["time.end=2.0"]
+    over = ["time.end=3.0"]  # t = 1 to 3
     g = VelocityGrid(2, 64, 10.0)
     out = physim.run(case, tmp_path / "given.h5", overrides=over, progress="none",
                      initial={"f_gas": bkw(g, 1.0)[0], "t0": 1.0})
@@ -126,7 +126,7 @@ def test_continue_a_run_from_its_last_snapshot(tmp_path, repo_root):
     straight = physim.open(physim.run(mixture(time={"end": 2.0}), tmp_path / "straight.h5",
                                       progress="none"))
     src = physim.open(first)
-    cont = physim.open(physim.run(from_file(mixture(), path=str(first), t0=1.0),
+    cont = physim.open(physim.run(from_file(mixture(time={"end": 2.0}), path=str(first), t0=1.0),
                                   tmp_path / "cont.h5", progress="none"))
     for k in ("f_light", "f_heavy"):
         np.testing.assert_array_equal(cont[k].values[0], src[k].values[-1])
@@ -148,6 +148,7 @@ def test_continue_a_run_from_its_last_snapshot(tmp_path, repo_root):
     whole = physim.open(physim.run(case, tmp_path / "whole.h5", progress="none",
                                    overrides=over + ["time.end=0.1"]))
     raw = physim.Case(case, overrides=over + ["time.end=0.05"]).raw
+    raw["time"]["end"] = 0.1  # t = 0.05 to 0.1
     more = physim.open(physim.run(from_file(raw, path=str(wave), t0=0.05),
                                   tmp_path / "more.h5", progress="none"))
     np.testing.assert_array_equal(more.f_gas.values[0], physim.open(wave).f_gas.values[-1])
@@ -155,7 +156,7 @@ def test_continue_a_run_from_its_last_snapshot(tmp_path, repo_root):
         x = whole[k].values[2:] if k == "f_gas" else whole[k].values[10:]
         np.testing.assert_allclose(more[k].values, x, rtol=0, atol=1e-13 * np.abs(x).max(),
                                    err_msg=k)
-    mid = physim.open(physim.run(from_file(mixture(time={"end": 0.5}), path=str(first),
+    mid = physim.open(physim.run(from_file(mixture(time={"end": 1.0}), path=str(first),
                                            time=0.5, t0=0.5), tmp_path / "mid.h5",
                                  progress="none"))
     np.testing.assert_allclose(mid.f_light.values[-1], src.f_light.values[-1], rtol=0,
@@ -171,7 +172,7 @@ def test_physim_run_on_an_output_repeats_it(tmp_path):
                        initial={"f_light": maxwellian(1.0, (0.3, 0.0), 1.0, 1.0),
                                 "f_heavy": maxwellian(0.5, (0.0, 0.1), 2.0, 4.0)})
     src = physim.run(mixture(time={"end": 0.5}), tmp_path / "src.h5", progress="none")
-    cont = physim.run(from_file(mixture(time={"end": 0.5}), path=str(src), t0=0.5),
+    cont = physim.run(from_file(mixture(time={"end": 1.0}), path=str(src), t0=0.5),
                       tmp_path / "cont.h5", progress="none")
     src.unlink()
     for out in (given, cont):
@@ -318,3 +319,13 @@ def test_bad_cases_with_inputs_are_named(tmp_path):
                                         r"cell at x = 0.5625"):
         physim.run(wave, tmp_path / "bad.h5", progress="none",
                    inputs={"f_gas": lambda x, vx, vy: (np.abs(x - 0.55) > 0.05) * M})
+
+
+def test_time_end_is_an_end_time_as_in_every_solver(repo_root):
+    """time.end is the time the run ends at, counted from initial.t0 (it was a duration):
+    an end before the start is refused in one line."""
+    case = repo_root / "cases/boltzmann/bkw_2d.toml"  # t0 = 1
+    with pytest.raises(physim.cases.CaseError, match=r"time.end = 0.5: the end time must "
+                       r"come after the start initial.t0 = 1.0") as e:
+        physim.Case(case, overrides=["time.end=0.5"]).params
+    assert len(e.value.problems) == 1

@@ -211,7 +211,7 @@ def test_standard_figures_and_report(tmp_path, repo_root):
                       overrides=["space.cells=8", "time.end=0.05", "output.every=0.025"],
                       progress="none")
     bkw = physim.run(repo_root / "cases/boltzmann/bkw_2d.toml", tmp_path / "b.h5",
-                     overrides=["time.end=0.5", "output.every=0.25"], progress="none")
+                     overrides=["time.end=1.5", "output.every=0.25"], progress="none")
     names = {p.name for p in standard_figures(physim.open(wave), tmp_path / "fw")}
     assert names == {"distributions.png", "xt.png", "profiles.png", "totals.png"}
     names = {p.name for p in standard_figures(physim.open(bkw), tmp_path / "fb")}

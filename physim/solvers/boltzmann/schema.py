@@ -53,7 +53,7 @@ INITIAL = Variants("kind", {
     },
     # one input per species, f_<species> (see INPUTS): a file has no single 'variable'
     **source_kinds([], {"t0": Param(0.0, float, "the time of the given state: the run "
-                                    "goes from t0 to t0 + time.end")}),
+                                    "goes from t0 to time.end")}),
 }, doc="maxwellians: one Maxwellian per species; bimodal: two beams at +-drift per species "
        "(anisotropic, far from equilibrium); bkw: the exact BKW solution (one species, "
        "Maxwell molecules, rate 1); the homogeneous kinds fill every cell alike. riemann: "
@@ -117,7 +117,8 @@ SECTIONS = {
     "initial": INITIAL,
     "time": {
         "dt": Param(REQUIRED, float, "time step", min=0, min_open=True),
-        "end": Param(REQUIRED, float, "end time (from the start time)", min=0, min_open=True),
+        "end": Param(REQUIRED, float, "end time: the run goes from its start (initial.t0, "
+                     "0 unless given) to t = end, as in every solver", min=0, min_open=True),
         "growth": Param(1.0, float, "each step is this factor longer than the one before "
                         "(> 1: resolve every stage of a multi-scale relaxation; needs "
                         "output.steps)", min=1.0, max=2.0),
@@ -256,10 +257,15 @@ def _checks(p):
                         "output.steps (snapshots every so many steps)")
     elif not p["output"]["steps"] and abs(every / dt - round(every / dt)) > 1e-9 * every / dt:
         problems.append(f"output.every: {every} must be a whole number of steps of time.dt = {dt}")
-    if p["time"]["growth"] == 1 and abs(p["time"]["end"] / dt - round(p["time"]["end"] / dt)) \
-            > 1e-9 * p["time"]["end"] / dt:
-        problems.append(f"time.end: {p['time']['end']} must be a whole number of steps of "
-                        f"time.dt = {dt}")
+    t0 = p["initial"].get("t0", 0.0)
+    span = p["time"]["end"] - t0
+    if span <= 0:
+        problems.append(f"time.end = {p['time']['end']}: the end time must come after the "
+                        f"start initial.t0 = {t0} (time.end is the time the run ends at, not "
+                        "a duration)")
+    elif p["time"]["growth"] == 1 and abs(span / dt - round(span / dt)) > 1e-9 * span / dt:
+        problems.append(f"time.end: {p['time']['end']} - initial.t0 = {span:g} must be a whole "
+                        f"number of steps of time.dt = {dt}")
     return problems
 
 

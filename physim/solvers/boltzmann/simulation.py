@@ -323,9 +323,9 @@ def step_schedule(p: dict, t0: float):
     e-fold of time; the capped steps are shortened alike to land on the end.
     """
     t, out = p["time"], p["output"]
-    end = t0 + t["end"]
+    end = t["end"]  # the time the run ends at (every solver's time.end)
     if t["growth"] == 1.0:
-        n = int(round(t["end"] / t["dt"]))
+        n = int(round((end - t0) / t["dt"]))
         times = t0 + t["dt"] * np.arange(n + 1)
     else:
         steps, dt = [], t["dt"]
