@@ -70,8 +70,9 @@ def distribution_figure(ds):
         for k in range(ds.sizes["time"]):
             a.plot(ds[vdims[0]].values, cut.isel(time=k).values,
                    label=f"t = {float(ds.time[k]):.3g}")
-        a.set(xlabel=vdims[0], title=f"f_{n} along v_x" + (" (middle cell)" if "x" in ds.dims
-                                                         else ""))
+        a.set(xlabel=f"v_x of {n} (velocity units)",
+              ylabel=f"f_{n}(v_x, 0{', 0' if len(vdims) > 2 else ''}) (model units)",
+              title=f"f_{n} along v_x" + (" (middle cell)" if "x" in ds.dims else ""))
         a.legend(fontsize=7)
     return fig
 
