@@ -7,7 +7,7 @@ import physim
 from physim.cases import CaseError
 from physim.solvers.boltzmann.ap import DisparateMixture
 from physim.solvers.boltzmann.disparate import SphericalMean
-from physim.solvers.boltzmann.mixture import maxwell_moment_rates
+from physim.solvers.boltzmann.mixture import maxwell_moment_rates, maxwell_moment_solution
 from physim.solvers.boltzmann.velocity import VelocityGrid
 
 
@@ -41,13 +41,13 @@ def _rates(mix, fs):
     return out
 
 
-@pytest.mark.parametrize("eps", [0.1, 0.01])
+@pytest.mark.parametrize("eps", [0.5, 0.1, 0.01])
 def test_truncated_operators_give_the_maxwell_moment_rates(eps):
-    """Maxwell molecules against the exact moment equations, to O(eps^2) relative terms:
-    (a) equal drifts, T_L = 1 < T_H = 2: the temperature exchange of both species;
-    (b) the light drifting at 0.3, equal temperatures: the momentum exchange, and the light's
-    frictional heating (the heavy's share of that heating is O(eps^2) of it, and is not in
-    the truncated model)."""
+    """Maxwell molecules against the exact moment equations, at every eps (the exchange
+    terms carry the exact reduced-mass factors): (a) equal drifts, T_L = 1 < T_H = 2: the
+    temperature exchange of both species; (b) the light drifting at 0.3, equal temperatures:
+    the momentum exchange and the frictional heating of both species (the heavy's share,
+    m_L / (m_L + m_H) of it, moved to the heavy)."""
     mix = DisparateMixture(2, 32, 8.0, eps, L_heavy=eps * 8.0 * np.sqrt(2))
     gL, gH = mix.grids
     for u, T in (([0.0, 0.0], (1.0, 2.0)), ([0.3, 0.0], (1.0, 1.0))):
@@ -56,16 +56,42 @@ def test_truncated_operators_give_the_maxwell_moment_rates(eps):
         du, dT = maxwell_moment_rates(2, mix.masses, [[1, 1], [1, 1]], [1, 1], [u, [0, 0]], T)
         for s, (rate_u, rate_T) in enumerate(_rates(mix, fs)):
             if u[0]:
-                assert rate_u == pytest.approx(du[s][0], rel=3 * eps ** 2 + 1e-4)
-            if s == 0 or not u[0]:
-                assert rate_T == pytest.approx(dT[s], rel=3 * eps ** 2 + 2e-3)
+                assert rate_u == pytest.approx(du[s][0], rel=1e-3)
+            # the heavy's frictional heating: 2.6e-3 (its spectral drift about a shifted centre)
+            assert rate_T == pytest.approx(dT[s], rel=5e-3 if s and u[0] else 2e-3)
 
 
-def test_hard_sphere_exchange_rate():
+def test_ap_relaxation_matches_the_exact_moment_equations_at_finite_eps():
+    """The AP run (40 steps, as at any eps) against the exact Maxwell-molecule moment ODE at
+    eps = 0.35, which was not used in tuning: T_L - T_H and u_L - u_H within 2 % of their
+    initial values (measured 1e-3; the leading-order factors gave 9 % and 5 %)."""
+    eps = 0.35
+    mix = DisparateMixture(2, 32, 8.0, eps, L_heavy=8 * eps * np.sqrt(2))
+    gL, gH = mix.grids
+    kappa = 4 * eps ** 2 / (1 + eps ** 2) ** 2
+    for (u0, T0, end, col, x0) in (((0.0, 0.0), (1.0, 2.0), 2 / kappa, 1, -1.0),
+                                    ((0.3, 0.0), (1.0, 1.0), 2.0, 0, 0.3)):
+        fs = [gL.maxwellian(1.0, u0, T0[0], mix.m_L), gH.maxwellian(1.0, [0, 0], T0[1], mix.m_H)]
+        dt, rows = end / 40, []
+        for _ in range(40):
+            fs = mix.step(fs, dt)
+            (_, uL, TL), (_, uH, TH) = (g.moments(f, m) for g, f, m in
+                                         zip(mix.grids, fs, mix.masses))
+            rows.append((uL[0] - uH[0], TL - TH))
+        t = dt * np.arange(1, 41)
+        u, T = maxwell_moment_solution(2, mix.masses, [[1, 1], [1, 1]], [1, 1],
+                                       [u0, [0, 0]], T0, np.r_[0.0, t])
+        exact = np.stack([u[1:, 0, 0] - u[1:, 1, 0], T[1:, 0] - T[1:, 1]], axis=1)
+        assert np.abs(np.array(rows)[:, col] - exact[:, col]).max() < 0.02 * abs(x0)
+
+
+@pytest.mark.parametrize("eps", [0.5, 0.01])
+def test_hard_sphere_exchange_rate(eps):
     """3-D hard spheres (B = b|q|): the temperature rates of the truncated model against the
     two-Maxwellian ODE dT_i/dt = -(64/3) sqrt(2 pi) b mu_ij n_j sqrt(T_i/m_i + T_j/m_j)
-    (T_i - T_j), mu_ij = m_i m_j / (m_i + m_j)^2 (research note §4), at eps = 0.01."""
-    eps, rate = 0.01, 1.0
+    (T_i - T_j), mu_ij = m_i m_j / (m_i + m_j)^2 (research note §4); at eps = 0.5 the
+    reduced-mass and thermal factors matter (1.28 and 1.22 times the leading order)."""
+    rate = 1.0
     b = rate / (4 * np.pi)
     mix = DisparateMixture(3, 24, 8.0, eps, gamma=1.0, L_heavy=eps * 8.0 * np.sqrt(2))
     gL, gH = mix.grids
