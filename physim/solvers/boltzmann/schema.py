@@ -99,6 +99,20 @@ SECTIONS = {
                       "scheme for disparate masses (truncated cross operators, each species "
                       "on its own grid)", choices=("full", "penalised", "ap")),
     },
+    "numerics": {
+        "allow_underresolved": Param(False, bool, "run on an under-resolved velocity grid: "
+                                     "f at the truncation radius R/2 from its mean velocity "
+                                     "(over support_tolerance of max f), "
+                                     "on the box's faces (1e-3), below -1e-3 of max f, or H "
+                                     "rising (5e-5 per particle per step, homogeneous). false: "
+                                     "the run stops at the first, naming the fix (a larger "
+                                     "velocity.L or N); true: each is logged once"),
+        "support_tolerance": Param(1e-4, float, "largest accepted f at R/2 from the mean "
+                                   "velocity, as a fraction of max f: the collisions beyond "
+                                   "the truncation radius R are dropped, a relative error of "
+                                   "Q about its square (2-D BKW: L = 10 reaches 6.6e-6, L = 8 "
+                                   "7.3e-4)", min=0, min_open=True),
+    },
     "space": {
         "cells": Param(0, int, "finite-volume cells in x (0: spatially homogeneous); the "
                        "cells are split over the MPI ranks", min=0),

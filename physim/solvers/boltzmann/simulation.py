@@ -201,13 +201,18 @@ class Stepping(contract.Simulation):
     def run(self, resume: dict | None = None):
         """Yield the moments of every step (``Record``s along t_step) and the snapshots."""
         from ...integrate import IntegrationError
+        from .resolution import ResolutionGuard
+        guard = ResolutionGuard(self.params, self.names, self.grids,
+                                not self.params["space"]["cells"], getattr(self, "comm", None))
         if resume is None:
             self.fs = fs = self.initial()
+            guard.initial(fs)  # before any step: the support and the box of f
             yield [Record(STEP_DIM, self.step_times[0], self._record(fs, self.step_times[0])),
                    Record("time", self.times[0], self._snapshot(fs))]
         else:
             self.fs = fs = [np.array(resume[f"f_{n}"], float) for n in self.names]
             self.steps = int(resume["step"])
+            guard.initial(fs)
         snaps = set(self.snap_steps.tolist())
         for j in range(self.steps + 1, len(self.step_times)):
             t = self.step_times[j]
@@ -222,6 +227,7 @@ class Stepping(contract.Simulation):
             step = Record(STEP_DIM, t, self._record(fs, t))
             # a step that ends on a snapshot yields both at once: one safe point after both
             yield [step, Record("time", t, self._snapshot(fs))] if j in snaps else step
+            guard.step(fs, t)  # after its record: the output shows the step that stopped it
 
     def _snapshot(self, fs) -> dict:
         return {f"f_{n}": f for n, f in zip(self.names, fs)}
