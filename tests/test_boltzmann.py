@@ -129,6 +129,21 @@ def test_bkw_run_through_the_frame(tmp_path, repo_root):
     assert ds.sizes["time"] == 9 and ds.sizes["t_step"] == 81
 
 
+def test_error_bkw_uses_the_cases_collision_rate(tmp_path, repo_root):
+    """At self_rates = 2 the run is the rate-1 run at twice the time (Q is linear in the
+    rate): error_bkw, against f_BKW(t0 + 2 (t - t0)), matches the rate-1 run's step for
+    step (against f_BKW(t) it was 1.5e-2)."""
+    case = repo_root / "cases" / "boltzmann" / "bkw_2d.toml"
+    base = ["velocity.N=32", "velocity.M=8", "output.every=0.5"]
+    one = physim.open(physim.run(case, tmp_path / "r1.h5", progress="none", overrides=base +
+                                 ["time.dt=0.05", "time.end=1.0"]))
+    two = physim.open(physim.run(case, tmp_path / "r2.h5", progress="none", overrides=base + [
+        "time.dt=0.025", "time.end=0.5", "collision.self_rates=2.0", "output.every=0.25"]))
+    assert float(one.error_bkw.max()) < 1e-4
+    np.testing.assert_allclose(two.error_bkw.values, one.error_bkw.values, rtol=1e-6,
+                               atol=1e-15)
+
+
 @pytest.mark.parametrize("override, match", [
     ({"species": {"masses": [1.0, 2.0, 3.0]}}, "species.masses"),
     ({"velocity": {"d": 4}}, "velocity.d"),

@@ -56,7 +56,8 @@ INITIAL = Variants("kind", {
                                     "goes from t0 to time.end")}),
 }, doc="maxwellians: one Maxwellian per species; bimodal: two beams at +-drift per species "
        "(anisotropic, far from equilibrium); bkw: the exact BKW solution (one species, "
-       "Maxwell molecules, rate 1); the homogeneous kinds fill every cell alike. riemann: "
+       "Maxwell molecules; at collision.self_rates = r, error_bkw compares with it at t0 + "
+       "r (t - t0)); the homogeneous kinds fill every cell alike. riemann: "
        "two Maxwellian states either side of a point (a shock tube); wave: Maxwellians with "
        "a sinusoidal density (and temperature) perturbation (space.cells > 0 for both). "
        "array (from the Python API) and file (any physim boltzmann output, or netCDF/HDF5 "
