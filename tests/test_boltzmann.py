@@ -146,6 +146,9 @@ def test_error_bkw_uses_the_cases_collision_rate(tmp_path, repo_root):
 
 @pytest.mark.parametrize("override, match", [
     ({"species": {"masses": [1.0, 2.0, 3.0]}}, "species.masses"),
+    ({"species": {"masses": 1e300}}, r"species.masses: 1e\+300 is out of range; expected a "
+     r"number or a list of numbers of length 2 >= 1e-12 and <= 1000000000000.0"),
+    ({"species": {"masses": [1.0, 1e300]}}, r"species.masses: 1e\+300 is out of range"),
     ({"velocity": {"d": 4}}, "velocity.d"),
     ({"velocity": {"N": 33}}, "velocity.N"),
     ({"initial": {"kind": "bkw", "t0": 1.0}, "velocity": {"d": 3}}, "initial.t0"),

@@ -48,7 +48,7 @@ def exchange_factors(m_L: float, m_H: float, gamma: float, T_L: float, T_H: floa
     the light-on-fixed-scatterer operators see T_L/m_L alone.
     """
     M = m_L + m_H
-    return m_H / M, m_L * m_H / M ** 2, (1 + m_L * T_H / (m_H * T_L)) ** (gamma / 2)
+    return m_H / M, (m_L / M) * (m_H / M), (1 + (m_L / m_H) * (T_H / T_L)) ** (gamma / 2)
 
 
 class SphericalMean:

@@ -66,8 +66,10 @@ INITIAL = Variants("kind", {
 
 SECTIONS = {
     "species": {
-        "masses": Param(1.0, "float|floats", "particle mass of each species (one or two)",
-                        min=0, min_open=True, length=2),
+        # bounded so that m^(d/2), m |v|^2 and (m_L + m_H)^2 stay finite: 1e300 overflowed
+        # deep in the Maxwellian (the AP scheme is tested to m_H / m_L = 1e12)
+        "masses": Param(1.0, "float|floats", "particle mass of each species (one or two), "
+                        "in the units where k_B T ~ 1", min=1e-12, max=1e12, length=2),
         "names": Param("", str, "comma-separated species names (default 'gas' or "
                        "'light,heavy')"),
     },
