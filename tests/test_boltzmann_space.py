@@ -220,6 +220,20 @@ def test_standard_figures_and_report(tmp_path, repo_root):
     assert main(["analyse", "boltzmann", str(wave)]) == 0
 
 
+def test_couette_profiles_show_u_y(tmp_path, repo_root):
+    """Between walls sliding along y the profile figure shows u_y (the shear), not u_x."""
+    from physim.plotting.boltzmann import profiles_figure
+    out = physim.run(repo_root / "cases/boltzmann/couette_1d.toml", tmp_path / "c.h5",
+                     overrides=["space.cells=8", "time.end=0.05", "output.every=0.05"],
+                     progress="none")
+    ds = physim.open(out)
+    fig = profiles_figure(ds)
+    assert fig.axes[1].get_title().startswith("velocity u_y")
+    line = fig.axes[1].get_lines()[0].get_ydata()
+    np.testing.assert_array_equal(line, ds.velocity.values[-1, :, 0, 1])
+    assert np.ptp(line) > 0.05  # the walls at -0.5 and 0.5 drag the gas along y
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow that is being tested
 def test_blow_up_stops_with_a_clear_message_and_keeps_the_output(tmp_path, repo_root):
     """RK4 at rate 2000 with dt = 0.005 is unstable: the run stops naming the step and the

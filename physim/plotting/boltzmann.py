@@ -91,27 +91,36 @@ def xt_figure(ds):
 
 
 def profiles_figure(ds):
-    """n, u_x and T of every species at the last step; a single-species shock tube is
-    drawn with its exact Euler solution."""
+    """n, the flow velocity and T of every species at the last step; a single-species
+    shock tube is drawn with its exact Euler solution. The velocity is u_y between moving
+    diffuse walls (Couette flow: the walls slide along y, u_x stays ~0), u_x otherwise."""
     from ..solvers.boltzmann.report import euler_state
     names = [str(s) for s in ds.species.values]
+    p = json.loads(ds.attrs["parameters"])
+    c = velocity_component(p)
     fig, ax = figure(3)
     x = ds.x.values
     for s, n in enumerate(names):
-        for a, y in zip(ax, (ds.density.values[-1, :, s], ds.velocity.values[-1, :, s, 0],
+        for a, y in zip(ax, (ds.density.values[-1, :, s], ds.velocity.values[-1, :, s, c],
                              ds.temperature.values[-1, :, s])):
             a.plot(x, y, ".-", ms=3, label=n)
-    p = json.loads(ds.attrs["parameters"])
     if p["initial"]["kind"] == "riemann" and len(names) == 1:
         xe = np.linspace(0, p["space"]["length"], 1001)
         rho, u, pr = euler_state(ds, p, xe)
         m = float(np.atleast_1d(ds.attrs["masses"])[0])
         for a, y in zip(ax, (rho / m, u, pr * m / rho)):
             a.plot(xe, y, "k-", lw=0.8, label="Euler, exact")
-    for a, title in zip(ax, ("density", "velocity u_x", "temperature")):
+    for a, title in zip(ax, ("density", f"velocity u_{'xy'[c]}", "temperature")):
         a.set(xlabel="x", title=f"{title}, t = {float(ds.t_step[-1]):.4g}")
     ax[0].legend(fontsize=8)
     return fig
+
+
+
+def velocity_component(p: dict) -> int:
+    """0 (u_x), or 1 (u_y) where diffuse walls move: the wall velocity is along y."""
+    sp = p["space"]
+    return int(sp["boundary"] == "diffuse" and any(v != 0 for v in sp["wall_velocity"]))
 
 
 def totals_figure(ds):
