@@ -3,7 +3,8 @@
 python benchmarks/boltzmann_speed.py [--quick]
 
 Prints, per operator and N, the seconds per evaluation (best of 3), the ratio to
-M N^d log2 N (which should stay flat), and the time of one plain N^d complex FFT
+n N^d log2 N (which should stay flat; n, the FFT nodes, is the directions factor: the M
+directions in 2-D, the M/2 of a hemisphere in 3-D, times n_rho for the general operator), and the time of one plain N^d complex FFT
 (the floor) for scale. One process; scipy.fft on all cores.
 """
 import argparse
@@ -31,7 +32,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    print("| operator | d | N | FFT nodes | s per Q | ns per node N^d log2 N | Q / one FFT |")
+    print("| operator | d | N | FFT nodes n | s per Q | ns per node and point, s / (n N^d log2 N) "
+          "| Q / one FFT |")
     print("|---|---|---|---|---|---|---|")
     for N in ([32, 64] if args.quick else [32, 64, 128, 256]):
         g = VelocityGrid(2, N, 10.0)
