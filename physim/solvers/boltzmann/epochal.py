@@ -5,13 +5,16 @@ For a binary gas with eps^2 = m_L / m_H << 1 (Degond & Lucquin-Desreux 1996), fr
 1. t ~ 1: the light gas becomes Maxwellian with its mean velocity locked to the heavy one.
    Measured by the e-folding time of |u_L - u_H|. Theory: the momentum-transfer rate of the
    light scattered by the (nearly immobile) heavy particles for a Maxwellian light gas,
-   nu_m = n_H rate (m_L / d T_L) <|c|^{2+gamma}> (exact for Maxwell molecules, where it is
-   n_H rate; for hard spheres the speed shells relax at different rates, so the observed
-   decay is somewhat slower).
+   nu_m = n_H rate (m_L / d T_L) <|c|^{2+gamma}>, times the recoil factor
+   (m_H n_H + m_L n_L) / ((m_L + m_H) n_H) (exact for Maxwell molecules, where it is
+   rate (m_H n_H + m_L n_L) / (m_L + m_H); for hard spheres the speed shells relax at
+   different rates, so the observed decay is somewhat slower).
 2. t ~ 1/eps (hard spheres; the heavy's collision rate scales with its thermal speed): the
    heavy gas becomes Maxwellian, measured by the e-folding time of the heavy anisotropy
    (T_x - T_perp)/T. Theory: a one-species gas, rate p / mu with the first Chapman-Enskog
-   viscosity; for hard spheres p / mu = 16 / (5 sqrt(pi)) n rate sqrt(T / m).
+   viscosity; for hard spheres p / mu = 16 / (5 sqrt(pi)) n rate sqrt(T / m) (an estimate:
+   the first Chapman-Enskog approximation); for Maxwell molecules the traceless stress
+   decays at exactly n rate / 2 (the O(eps^2) cross collisions aside).
 3. t ~ 1/eps^2: the temperatures equalise. For Maxwellian species the exact rate is
    kappa = K mu_LH (n_L + n_H) (Maxwell: K = 2 rate; hard spheres: K = (64/3) sqrt(2 pi)
    rate / (4 pi) sqrt(T_L/m_L + T_H/m_H), mu_LH = m_L m_H / (m_L + m_H)^2), evaluated at the
@@ -66,7 +69,10 @@ def epochal_timescales(ds, hi: float = 0.3, lo: float = 0.01, lo_temperature: fl
     du = np.linalg.norm(u[:, 0] - u[:, 1], axis=-1)
     tau, a, b = _fit(t, du, hi, lo)
     TL = float(np.interp(0.5 * (a + b), t, T[:, 0])) if np.isfinite(a) else T[0, 0]
-    nu_m = n[1] * rate * m[0] / (d * TL) * speed_moment(d, 2 + gam, TL, m[0])
+    # the reduced-mass factor: the heavy recoils, so u_L - u_H decays at
+    # rate (m_H n_H + m_L n_L) / (m_L + m_H) for Maxwell molecules (exact)
+    recoil = (m[1] * n[1] + m[0] * n[0]) / ((m[0] + m[1]) * n[1])
+    nu_m = recoil * n[1] * rate * m[0] / (d * TL) * speed_moment(d, 2 + gam, TL, m[0])
     out["light_drift"] = {"observed": tau, "theory": 1 / nu_m, "window": (a, b)}
     # 2. heavy anisotropy
     tau, a, b = _fit(t, ds.anisotropy.values[:, 1], hi, lo)
@@ -74,6 +80,9 @@ def epochal_timescales(ds, hi: float = 0.3, lo: float = 0.01, lo_temperature: fl
     if gam == 1.0 and d == 3:
         p_over_mu = 16 / (5 * np.sqrt(np.pi)) * n[1] * self_rates[1] * np.sqrt(TH / m[1])
         out["heavy_anisotropy"] = {"observed": tau, "theory": 1 / p_over_mu, "window": (a, b)}
+    elif gam == 0.0:  # Maxwell molecules: the traceless stress decays at n rate / 2, exactly
+        out["heavy_anisotropy"] = {"observed": tau, "theory": 2 / (n[1] * self_rates[1]),
+                                   "window": (a, b)}
     else:
         out["heavy_anisotropy"] = {"observed": tau, "theory": np.nan, "window": (a, b)}
     # 3. temperature exchange
