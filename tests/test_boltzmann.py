@@ -136,9 +136,9 @@ def test_error_bkw_uses_the_cases_collision_rate(tmp_path, repo_root):
     case = repo_root / "cases" / "boltzmann" / "bkw_2d.toml"
     base = ["velocity.N=32", "velocity.M=8", "output.every=0.5"]
     one = physim.open(physim.run(case, tmp_path / "r1.h5", progress="none", overrides=base +
-                                 ["time.dt=0.05", "time.end=1.0"]))
+                                 ["time.dt=0.05", "time.end=2.0"]))
     two = physim.open(physim.run(case, tmp_path / "r2.h5", progress="none", overrides=base + [
-        "time.dt=0.025", "time.end=0.5", "collision.self_rates=2.0", "output.every=0.25"]))
+        "time.dt=0.025", "time.end=1.5", "collision.self_rates=2.0", "output.every=0.25"]))
     assert float(one.error_bkw.max()) < 1e-4
     np.testing.assert_allclose(two.error_bkw.values, one.error_bkw.values, rtol=1e-6,
                                atol=1e-15)

@@ -12,11 +12,13 @@ from physim.solvers.boltzmann.resolution import ResolutionGuard, edge_problem
 from physim.solvers.boltzmann.velocity import VelocityGrid
 
 
-def bkw(d, N, L, end, **numerics):
+def bkw(d, N, L, span, **numerics):
+    """BKW from t0 (6.5 in 3-D, 1 in 2-D) for ``span`` time units (time.end = t0 + span)."""
+    t0 = 6.5 if d == 3 else 1.0
     return {"solver": "boltzmann", "velocity": {"d": d, "N": N, "L": L},
             "collision": {"method": "general"} if d == 3 else {},
-            "initial": {"kind": "bkw", "t0": 6.5 if d == 3 else 1.0},
-            "time": {"dt": 0.1, "end": end}, "numerics": numerics}
+            "initial": {"kind": "bkw", "t0": t0},
+            "time": {"dt": 0.1, "end": t0 + span}, "numerics": numerics}
 
 
 def test_small_box_stops_before_any_step(tmp_path):

@@ -22,7 +22,7 @@ SMALL = {
     "active": ("active/trap_aoup.toml", ["system.N=20", "time.end=0.02", "output.every=0.01"]),
     "peccary": ("peccary/sine.toml", ["sampling.samples=2000"]),
     # grids too coarse to be right, on purpose (fast): the resolution guards let them run
-    "boltzmann": ("boltzmann/bkw_2d.toml", ["velocity.N=16", "time.end=0.1",
+    "boltzmann": ("boltzmann/bkw_2d.toml", ["velocity.N=16", "time.end=1.1",
                                            "output.every=0.05",
                                            "numerics.allow_underresolved=true"]),
     "boltzmann_1d": ("boltzmann/wave_1d.toml", ["space.cells=4", "velocity.N=8",
