@@ -260,3 +260,64 @@ def hessian_features(pf: "PairForces", x: np.ndarray, g: np.ndarray, F: np.ndarr
                      pf.npair, pf.rc, pf.kind, *pf.p, out["Hs_g"], out["Hc_g"], out["H_F"],
                      out["H_diag"])
     return out
+
+
+# -- the tabulated soft force used by the time stepper -----------------------------------------
+TABLE_INTERVALS = 4096  # cubic Hermite pieces in r^2 on [r_lo^2, r_c^2]: |F error| < 2e-11 k
+TABLE_LOW = 0.5         # below r_lo = TABLE_LOW * 2a (centres within a radius): closed form
+
+
+def force_table(kind: int, p: tuple, rc: float, n: int = TABLE_INTERVALS):
+    """(s0, 1/h, coef): F(r)/r as a piecewise cubic in s = r^2 on [s0, rc^2] (Hermite
+    interpolation of the closed form and its exact s-derivative at n + 1 nodes), the
+    coefficients of piece k in powers of the local coordinate u = (s - s0)/h - k in [0, 1).
+    Only the soft force is tabulated (a table of shape (0, 4) otherwise): its softplus
+    costs an exp and a log1p per pair, the table three multiply-adds."""
+    if kind != SOFT:
+        return 0.0, 0.0, np.zeros((0, 4))
+    p0, p1, p2 = p
+    s0 = (TABLE_LOW * p2) ** 2
+    h = (rc * rc - s0) / n
+    s = s0 + h * np.arange(n + 1)
+    r = np.sqrt(s)
+    F = np.array([_pair(v, SOFT, p0, p1, p2) for v in r])
+    Fp = np.array([_pair_slope(v, SOFT, p0, p1, p2) for v in r])
+    y = F / r
+    d = (Fp - F / r) / (2 * r * r) * h  # dm/ds, scaled to the unit interval
+    y0, y1, d0, d1 = y[:-1], y[1:], d[:-1], d[1:]
+    coef = np.stack([y0, d0, 3 * (y1 - y0) - 2 * d0 - d1, 2 * (y0 - y1) + d0 + d1], -1)
+    return float(s0), float(1.0 / h), np.ascontiguousarray(coef)
+
+
+@nb.njit(cache=True, inline="always")
+def _pair_over_r(r2, kind, p0, p1, p2, s0, inv_h, coef):
+    """F(r)/r at r^2 = r2 (> 0, < rc^2): from the table where there is one, else closed form."""
+    n = coef.shape[0]
+    if n > 0 and r2 >= s0:
+        t = (r2 - s0) * inv_h
+        k = int(t)
+        if k >= n:
+            k = n - 1
+        u = t - k
+        return coef[k, 0] + u * (coef[k, 1] + u * (coef[k, 2] + u * coef[k, 3]))
+    r = math.sqrt(r2)
+    return _pair(r, kind, p0, p1, p2) / r
+
+
+@nb.njit(cache=True)
+def table_forces(x, L, pairs, npair, rc, kind, p0, p1, p2, s0, inv_h, coef, f):
+    """``pair_forces`` with the tabulated soft force (see ``force_table``)."""
+    f[:] = 0.0
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            m = _pair_over_r(r2, kind, p0, p1, p2, s0, inv_h, coef)
+            f[i, 0] += m * dx
+            f[i, 1] += m * dy
+            f[j, 0] -= m * dx
+            f[j, 1] -= m * dy
