@@ -4,6 +4,8 @@ closed form."""
 import numpy as np
 import pytest
 
+from physim.solvers.active.dynamics import (ABP, AOUP, advance, ou_coefficients, step_abp,
+                                            step_aoup)
 from physim.solvers.active.forces import (SOFT, WCA, PairForces, force_table, pair_forces,
                                           soft_cutoff, table_forces)
 
@@ -21,6 +23,64 @@ def _setup(kind, N=300, phi=0.5, seed=5):
         ij = np.stack(np.divmod(np.arange(N), m), -1)
         x = (ij + 0.5) * (L / m) + 0.05 * rng.uniform(-1, 1, (N, 2))
     return rng, L, pf, x
+
+
+@pytest.mark.parametrize("model,kind,eps,A", [("aoup", "soft", 0.0, 0.0),
+                                              ("aoup", "soft", 0.05, 0.01),
+                                              ("abp", "wca", 0.02, 0.0)])
+def test_advance_is_the_step_by_step_reference_bitwise(model, kind, eps, A):
+    """Same normals (numba draws from the numpy Generator), same list, same sums: equal
+    bits when the closed-form force is used (an empty table)."""
+    rng, L, pf, x = _setup(kind)
+    N, dt, v0, steps = len(x), 0.01 if kind == "wca" else 0.1, 0.5, 60
+    s = rng.standard_normal((N, 2)) if model == "aoup" else rng.uniform(0, 2 * np.pi, N)
+    decay, kick = ou_coefficients(0.3, dt)
+    c = L / 2
+    # reference: what simulation.run did, one Python call per step
+    xr, sr, gr = x.copy(), s.copy(), np.random.default_rng(9)
+    pr = PairForces(N, L, kind, pf.p[:3 if kind == "soft" else 2], pf.rc, pf.skin)
+    f, xi, eta = np.zeros((N, 2)), np.zeros((N, 2)), np.empty((N, 2))
+    pr._build(xr)
+    for _ in range(steps):
+        pr(xr, f)
+        if eps > 0:
+            gr.standard_normal(out=xi)
+        gr.standard_normal(out=eta)
+        if model == "aoup":
+            step_aoup(xr, sr, f, xi, eta, dt, v0, eps, decay, kick, A, c, c, L, True)
+        else:
+            step_abp(xr, sr, f, xi, eta, dt, v0, eps, 0.2, A, c, c, L, True)
+    # the compiled loop
+    xa, sa, ga = x.copy(), s.copy(), np.random.default_rng(9)
+    col = sa if model == "aoup" else sa[:, None]
+    pf._build(xa)
+    fa, xia, etaa = np.zeros((N, 2)), np.zeros((N, 2)), np.empty((N, 2))
+    taken, npair, rebuilds, need = advance(
+        AOUP if model == "aoup" else ABP, xa, col, ga, steps, dt, v0, eps, decay, kick, 0.2,
+        A, c, L, pf.pairs, pf.npair, pf.x_ref, pf.rc + pf.skin, (0.5 * pf.skin) ** 2, pf.rc,
+        pf.kind, *pf.p, 0.0, 0.0, np.zeros((0, 4)), fa, xia, etaa)
+    assert (taken, need) == (steps, 0) and rebuilds > 0
+    assert rebuilds == pr.rebuilds - 1
+    assert np.array_equal(xa, xr) and np.array_equal(sa, sr)
+    assert ga.bit_generator.state == gr.bit_generator.state
+    assert (xa >= 0).all() and (xa < L).all()
+
+
+def test_advance_asks_for_a_larger_pair_buffer():
+    rng, L, pf, x = _setup("soft")
+    N = len(x)
+    pf._build(x)
+    small = np.empty((10, 2), np.int64)
+    x_ref = x + 10.0  # forces a rebuild at the first step
+    g = rng.standard_normal((N, 2))
+    state = np.random.default_rng(1).bit_generator.state
+    r = np.random.default_rng(1)
+    taken, _, _, need = advance(AOUP, x.copy(), g, r, 5, 0.1, 0.1, 0.0, 1.0, 0.0, 0.0, 0.0,
+                                L / 2, L, small, 0, x_ref, pf.rc + pf.skin, 0.01, pf.rc,
+                                pf.kind, *pf.p, 0.0, 0.0, np.zeros((0, 4)), np.zeros((N, 2)),
+                                np.zeros((N, 2)), np.empty((N, 2)))
+    assert taken == 0 and need == pf.npair
+    assert r.bit_generator.state == state  # nothing drawn for the step not taken
 
 
 @pytest.mark.parametrize("phi", [0.5, 0.9])

@@ -24,8 +24,8 @@ from .. import contract
 from ...inputs import SOURCE_KINDS
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
-from .dynamics import ou_coefficients, step_abp, step_aoup
-from .forces import PairForces, soft_cutoff
+from .dynamics import ABP, AOUP, advance, ou_coefficients
+from .forces import PairForces, force_table, soft_cutoff
 from .initial import STATE, given_state
 
 
@@ -84,6 +84,10 @@ def trap_variance_bound(p: dict, N: int, states, c: float, L: float) -> float:
         d = (x - c + L / 2) % L - L / 2
         start = max(start, float((d * d).mean()))
     return 10 * max(free, packed, start)
+
+
+_NO_PAIRS = np.zeros((0, 2), np.int64)
+_NO_TABLE = np.zeros((0, 4))
 
 
 class LayoutError(ValueError):
@@ -275,30 +279,22 @@ class Simulation(contract.Simulation):
         f = np.zeros((N, 2))
         xi = np.zeros((N, 2))
         eta = np.empty((N, 2))
-        A = p["system"]["trap"]
+        A = float(p["system"]["trap"])
         c = L / 2
-        noisy_x = m["epsilon"] > 0
-        if self.kind == "aoup":
-            decay, kick = ou_coefficients(m["gamma"], dt)
+        decay, kick = ou_coefficients(m["gamma"], dt) if self.kind == "aoup" else (0.0, 0.0)
+        model = (AOUP, float(m["v0"]), float(m["epsilon"]), decay, kick, 0.0) if self.kind == "aoup" else \
+            (ABP, float(m["v0"]), float(m["epsilon"]), 0.0, 0.0, float(m["Dr"]))
         self._f_check = np.zeros((N, 2))
         if A > 0:
             self._trap_bound = trap_variance_bound(p, self.N, states, c, L)
         while self.next < len(self.times):
             k = self.next
             for r, ((x, s, rng), forces) in enumerate(zip(states, self.forces)):
+                column = s if self.kind == "aoup" else s[:, None]  # a view: theta in place
                 while self.done[r] < self.per_snapshot:
-                    if forces is not None:
-                        forces(x, f)
-                    if noisy_x:
-                        rng.standard_normal(out=xi)
-                    rng.standard_normal(out=eta)
-                    if self.kind == "aoup":
-                        step_aoup(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], decay, kick, A,
-                                  c, c, L, True)
-                    else:
-                        step_abp(x, s, f, xi, eta, dt, m["v0"], m["epsilon"], m["Dr"], A, c, c,
-                                 L, True)
-                    self.done[r] += 1
+                    n = min(self.chunk, self.per_snapshot - self.done[r])
+                    self._advance(model, x, column, rng, n, forces, A, c, f, xi, eta)
+                    self.done[r] += n
                     yield None
                 if not (np.isfinite(x).all() and np.isfinite(s).all()):
                     from ...integrate import IntegrationError
@@ -308,6 +304,40 @@ class Simulation(contract.Simulation):
             self.step_count += self.per_snapshot
             self.next, self.done = k + 1, [0] * len(states)
             yield Record("time", self.times[k], self._snapshot(states))
+
+    @property
+    def chunk(self) -> int:
+        """Steps per compiled call (about 5e5 particle-steps, at least 16): the run yields
+        (and may be checkpointed) between chunks of a snapshot's steps."""
+        return max(16, 2 ** 19 // self.N)
+
+    def _advance(self, model, x, s, rng, n, forces, A, c, f, xi, eta):
+        """n steps of one replica in ``dynamics.advance``. The pair list is built afresh
+        from x at the start of every chunk, so the pairs (and the order of the force sums)
+        depend only on the state at the chunk boundary: a run continued from a checkpoint
+        (always at one) is bitwise the uninterrupted run."""
+        kind, dt, L = model[0], self.dt, self.L
+        if forces is None:
+            args = (_NO_PAIRS, -1, x, 0.0, 0.0, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, _NO_TABLE)
+        else:
+            forces._build(x)
+            if not hasattr(forces, "table"):
+                forces.table = force_table(forces.kind, forces.p, forces.rc)
+        left = n
+        while left > 0:
+            if forces is not None:
+                args = (forces.pairs, forces.npair, forces.x_ref, forces.rc + forces.skin,
+                        (0.5 * forces.skin) ** 2, forces.rc, forces.kind, *forces.p,
+                        *forces.table)
+            taken, npair, rebuilds, need = advance(kind, x, s, rng, left, dt, *model[1:], A, c,
+                                                   L, *args, f, xi, eta)
+            left -= taken
+            if forces is not None:
+                forces.npair = npair
+                forces.rebuilds += rebuilds
+                if need:  # the list outgrew its buffer: the same rebuild, in a larger one
+                    forces.pairs = np.empty((int(need * 1.5) + 16, 2), np.int64)
+                    forces._build(x)
 
     def _in_range(self, x, f, forces, t, r):
         """Stop (IntegrationError) when the state has left its physical range: the pair
