@@ -121,7 +121,7 @@ def ou_coefficients(gamma: float, dt: float) -> tuple[float, float]:
 @nb.njit(cache=True)
 def advance(model, x, s, rng, nsteps, dt, v0, eps, decay, kick, Dr, A, c, L,
             pairs, npair, x_ref, reach, half_skin2, rc, kind, p0, p1, p2, s0, inv_h, coef,
-            f, xi, eta):
+            f, xi, eta, slot):
     """Take up to ``nsteps`` steps of the particles (model AOUP: s = g, shape (N, 2); ABP:
     s = theta as a column, shape (N, 1)) in one compiled loop: Verlet-list check (and
     rebuild), pair forces (tabulated soft force when ``coef`` has rows, see
@@ -131,6 +131,8 @@ def advance(model, x, s, rng, nsteps, dt, v0, eps, decay, kick, Dr, A, c, L,
     numpy's own ziggurat, so the normals (xi of every particle when eps > 0, then eta
     of every particle, each in particle order, 2 per particle) are the ones
     ``rng.standard_normal(out=...)`` gave, and the generator's state advances alike.
+    The arrays may hold the particles in another order (see ``forces.cell_order``):
+    particle i sits in row slot[i], and its normals go there.
     ``npair < 0`` means no pair forces. Returns (steps taken, npair, rebuilds,
     needed): needed > 0 when a rebuild wanted more than ``len(pairs)`` rows (the step
     is not taken; grow ``pairs``, rebuild and call again).
@@ -152,11 +154,11 @@ def advance(model, x, s, rng, nsteps, dt, v0, eps, decay, kick, Dr, A, c, L,
                 pair_forces(x, L, pairs, npair, rc, kind, p0, p1, p2, f)
         if eps > 0.0:
             for i in range(N):
-                xi[i, 0] = rng.standard_normal()
-                xi[i, 1] = rng.standard_normal()
+                xi[slot[i], 0] = rng.standard_normal()
+                xi[slot[i], 1] = rng.standard_normal()
         for i in range(N):
-            eta[i, 0] = rng.standard_normal()
-            eta[i, 1] = rng.standard_normal()
+            eta[slot[i], 0] = rng.standard_normal()
+            eta[slot[i], 1] = rng.standard_normal()
         if model == AOUP:
             step_aoup(x, s, f, xi, eta, dt, v0, eps, decay, kick, A, c, c, L, True)
         else:
