@@ -121,24 +121,13 @@ def build_pairs(x, L, reach, pairs):
     return npair if npair <= cap else -npair
 
 
+_NO_TABLE = np.zeros((0, 4))
+
+
 @nb.njit(cache=True)
 def pair_forces(x, L, pairs, npair, rc, kind, p0, p1, p2, f):
-    """f[i] = sum of pair forces on i from the listed pairs closer than rc."""
-    f[:] = 0.0
-    rc2 = rc * rc
-    for q in range(npair):
-        i = pairs[q, 0]
-        j = pairs[q, 1]
-        dx = _wrap(x[i, 0] - x[j, 0], L)
-        dy = _wrap(x[i, 1] - x[j, 1], L)
-        r2 = dx * dx + dy * dy
-        if r2 < rc2 and r2 > 0.0:
-            r = math.sqrt(r2)
-            m = _pair(r, kind, p0, p1, p2) / r
-            f[i, 0] += m * dx
-            f[i, 1] += m * dy
-            f[j, 0] -= m * dx
-            f[j, 1] -= m * dy
+    """f[i] = sum of pair forces on i from the listed pairs closer than rc (closed form)."""
+    table_forces(x, L, pairs, npair, rc, kind, p0, p1, p2, 0.0, 0.0, _NO_TABLE, f)
 
 
 def brute_forces(x, L, rc, kind, p0, p1, p2, f):
@@ -306,7 +295,8 @@ def _pair_over_r(r2, kind, p0, p1, p2, s0, inv_h, coef):
 
 @nb.njit(cache=True)
 def table_forces(x, L, pairs, npair, rc, kind, p0, p1, p2, s0, inv_h, coef, f):
-    """``pair_forces`` with the tabulated soft force (see ``force_table``)."""
+    """f[i] = sum of pair forces on i from the listed pairs closer than rc, F/r from the
+    table ``coef`` (see ``force_table``) where it has one, else the closed form."""
     f[:] = 0.0
     rc2 = rc * rc
     for q in range(npair):
