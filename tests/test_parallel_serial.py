@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import scipy.fft as sfft
 
-from physim.parallel import (Decomposition, DistFFT, DistributedNorm, SerialComm, block_counts,
+from physim.parallel import (Blocks, Decomposition, DistFFT, DistributedNorm, SerialComm, block_counts,
                              block_offsets, block_owner, block_range, cmul, default_factors,
                              halo_exchange, index_partial_sums, lincomb, local_members,
-                             member_rng, mode_numbers, ordered_sum, ordered_sum_sq, tree_sum,
-                             with_halo)
+                             member_rng, mode_numbers, ordered_sum, ordered_sum_sq,
+                             process_grid, tree_sum, with_halo)
 
 LAUNCHER_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE",
                  "OMPI_COMM_WORLD_RANK", "MPI_LOCALNRANKS", "PHYSIM_MPI")
@@ -198,6 +198,68 @@ def test_dist_fft_is_rank_count_independent_on_thread_ranks():
     for size in (2, 3, 4):
         res = run_ranks(size, part)
         assert all(ok and s == ref_norm for ok, s in res)
+
+
+@pytest.mark.parametrize("shape", [(10, 6, 4), (7, 5, 9), (3, 1, 2), (4, 6, 5, 3)])
+def test_pencils_are_bitwise_the_serial_transform_on_any_grid(shape):
+    """Slabs are the grids (P, 1); pencils split x and y; every grid, empty blocks
+    included, runs the same 1-D transforms and the same ordered sums."""
+    from physim.parallel.threadcomm import run_ranks
+
+    rng = np.random.default_rng(11)
+    u = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+    d = DistFFT(SerialComm(), shape)
+    one = d.forward(u)
+    back = d.backward(one)
+    assert np.array_equal(d.backward(one), sfft.ifftn(one, norm="forward"))
+    norms = d.spectral_norm().sum_sq(one), d.physical_norm().sum(np.abs(back))
+
+    def part(comm, grid):
+        dd = DistFFT(comm, shape, grid=grid)
+        U = dd.forward(dd.local_physical(u))
+        B = dd.backward(U)
+        return (np.array_equal(U, dd.local_spectral(one))
+                and np.array_equal(B, dd.local_physical(back))
+                and (dd.spectral_norm().sum_sq(U), dd.physical_norm().sum(np.abs(B))) == norms)
+
+    for grid in [(2, 1), (1, 2), (2, 2), (3, 1), (1, 4), (3, 2)]:
+        assert all(run_ranks(grid[0] * grid[1], lambda c: part(c, grid))), grid
+
+
+def test_pencil_layouts_and_refusals():
+    from physim.parallel.threadcomm import run_ranks
+
+    d = DistFFT(SerialComm(), (8, 6, 4), grid=(1, 1))
+    assert d.grid == (1, 1) and d.physical_slices == (slice(0, 8), slice(0, 6), slice(None))
+    with pytest.raises(ValueError, match="does not multiply"):
+        DistFFT(SerialComm(), (8, 6, 4), grid=(2, 1))
+    with pytest.raises(ValueError, match="splits one axis"):
+        run_ranks(2, lambda c: DistFFT(c, (8, 6), grid=(1, 2)))
+    b = Blocks((10, 7, 3), {0: (3, 2), 1: (2, 1)})
+    assert b.ranges == ((7, 10), (4, 7), (0, 3)) and b.offsets == (7, 4)
+    assert b.local_shape == (3, 3, 3)
+    assert process_grid(4, (8, 8)) == (2, 2) and process_grid(6, (8, 8)) == (3, 2)
+    assert process_grid(8, (2, 16)) == (2, 4) and process_grid(7, (6, 6)) is None
+    assert process_grid(2, (8, 8)) == (2, 1)
+
+
+def test_nlse_split_grid_rules():
+    from physim.solvers.nlse.simulation import LayoutError, split_grid
+
+    auto = {"decomposition": "auto", "process_grid": None}
+    assert split_grid(auto, [16, 12, 16], 4) == (4, 1)  # slabs while they fit
+    assert split_grid(auto, [8, 8, 8], 16) == (4, 4)  # then pencils
+    assert split_grid({**auto, "decomposition": "pencil"}, [16, 12, 16], 4) == (2, 2)
+    assert split_grid({**auto, "process_grid": [1, 4]}, [16, 12, 16], 4) == (1, 4)
+    with pytest.raises(LayoutError, match=r"slabs take at most min\(N_x, N_y\) = 8 ranks "
+                                          r"\(a 3-D field goes further"):
+        split_grid({**auto, "decomposition": "slab"}, [8, 8, 8], 16)
+    with pytest.raises(LayoutError, match=r"slabs take at most min\(N_x, N_y\) = 8 ranks$"):
+        split_grid(auto, [8, 8], 16)
+    with pytest.raises(LayoutError, match=r"P_y <= min\(N_y, N_z\) = 8"):
+        split_grid({**auto, "process_grid": [1, 16]}, [16, 8, 16], 16)
+    with pytest.raises(LayoutError, match="no pencil grid"):
+        split_grid(auto, [8, 8, 8], 67)
 
 
 # -- reductions ------------------------------------------------------------------------

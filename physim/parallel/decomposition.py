@@ -141,3 +141,48 @@ def with_halo(comm, local: np.ndarray, axis: int, width: int) -> np.ndarray:
     pad[axis] = (width, width)
     out = np.pad(local, pad)
     return halo_exchange(comm, out, axis, width)
+
+
+class Blocks:
+    """A global N-D shape split in blocks along several axes over a process grid.
+
+    ``split`` maps an axis to ``(parts, index)``: the axis is cut into ``parts``
+    blocks by :func:`block_range` and this rank holds block ``index``. The other
+    axes are whole. ``Blocks(shape, {0: (P, r)})`` is the slab of
+    :class:`Decomposition` ``(shape, P, r, axis=0)``.
+    """
+
+    def __init__(self, global_shape, split: dict):
+        self.global_shape = tuple(int(n) for n in global_shape)
+        self.split = {int(a) % len(self.global_shape): (int(p), int(i)) for a, (p, i) in
+                      split.items()}
+        self.axes = tuple(sorted(self.split))
+        self.ranges = tuple(block_range(n, *self.split[a]) if a in self.split else (0, n)
+                            for a, n in enumerate(self.global_shape))
+
+    @property
+    def local_shape(self) -> tuple[int, ...]:
+        return tuple(b - a for a, b in self.ranges)
+
+    @property
+    def local_slices(self) -> tuple[slice, ...]:
+        return tuple(slice(a, b) if i in self.split else slice(None)
+                     for i, (a, b) in enumerate(self.ranges))
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """The block's first global index along each split axis (in ``axes`` order)."""
+        return tuple(self.ranges[a][0] for a in self.axes)
+
+    def __repr__(self):
+        return f"Blocks(global_shape={self.global_shape}, ranges={self.ranges})"
+
+
+def process_grid(size: int, limits: tuple[int, int]) -> tuple[int, int] | None:
+    """The most nearly square (P0, P1) with P0·P1 = size, P0 <= limits[0], P1 <= limits[1]
+    and P0 >= P1 where that choice exists (None when no factorisation fits)."""
+    fits = [(p, size // p) for p in range(1, size + 1)
+            if size % p == 0 and p <= limits[0] and size // p <= limits[1]]
+    if not fits:
+        return None
+    return min(fits, key=lambda g: (abs(g[0] - g[1]), -g[0]))

@@ -1,4 +1,4 @@
-"""Distributed complex FFTs (1D, 2D, 3D, …) by slab decomposition and Alltoallv transposes.
+"""Distributed complex FFTs (1D, 2D, 3D, …) on slabs or pencils, with Alltoallv transposes.
 
 Convention (scipy ``norm="forward"``)::
 
@@ -9,19 +9,26 @@ i.e. ``forward == scipy.fft.fftn(u, norm="forward")`` and ``backward ==
 scipy.fft.ifftn(uhat, norm="forward")`` on the global arrays, complex128, up
 to round-off where noted below (≤ ~1e-16 relative).
 
-Layouts (rank r of P, blocks by :func:`~physim.parallel.decomposition.block_range`)
----------------------------------------------------------------------------------
-N-D (ndim >= 2), global shape (n0, n1, n2, …):
+Layouts (blocks by :func:`~physim.parallel.decomposition.block_range`)
+-----------------------------------------------------------------------
+N-D (ndim >= 2), global shape (n0, n1, n2, …), on a process grid (P0, P1) with
+P0·P1 = P; rank r sits at (g0, g1) = divmod(r, P1). A slab is the grid (P, 1) (the
+default); in 2-D it is the only grid.
 
-* physical: slabs along axis 0. Rank r holds ``u[a:b, :, :, …]`` with
-  ``(a, b) = block_range(n0, P, r)``, local shape (b−a, n1, n2, …).
-* spectral: slabs along axis 1. Rank r holds ``uhat[:, c:d, :, …]`` with
-  ``(c, d) = block_range(n1, P, r)``, local shape (n0, d−c, n2, …).
+* physical: axis 0 in P0 blocks (block g0) and, in 3-D and up, axis 1 in P1 blocks
+  (block g1): rank r holds ``u[a0:b0, a1:b1, :, …]``.
+* spectral: axis 1 in P0 blocks (g0) and, in 3-D and up, axis 2 in P1 blocks (g1):
+  ``uhat[:, c1:d1, c2:d2, …]``.
 
-  forward = FFT over axes 1… (local) → transpose (one Alltoallv) → FFT over axis 0;
-  backward = the reverse. ``backward`` equals ``scipy.fft.ifftn`` bitwise;
-  ``forward`` does the axes in a different order than ``scipy.fft.fftn``
-  (axes 1… before 0), which changes the last bits (~1e-16 relative).
+  forward = FFT over the local last axes → (3-D+) transpose in the grid row, axis 1
+  whole and axis 2 split → FFT over axis 1 → transpose in the grid column, axis 0
+  whole and axis 1 split → FFT over axis 0; backward = the reverse. The axes are
+  transformed one at a time (last first going forward, first first going back), so
+  ``backward`` equals ``scipy.fft.ifftn`` bitwise and ``forward`` differs from
+  ``scipy.fft.fftn``'s axis order in the last bits (~1e-16 relative). A transpose is one
+  ``Alltoallv`` over the whole communicator with zero counts outside the row or column
+  (no sub-communicators); a row or column of one rank moves nothing, so slabs cost what
+  they did. Slabs stop at min(n0, n1) ranks; pencils at min(n0, n1)·min(n1, n2).
 
 1-D, length N = n1·n2 (``factors``; default: n1 the largest divisor of N with
 n1 <= sqrt(N)), Cooley–Tukey four-step with one transpose. The layouts are
@@ -50,7 +57,7 @@ global arrays directly: ``local == global[dist.physical_index]``.
 
 Rank-count independence
 -----------------------
-All ranks and every rank count run the same sequence of 1-D ``scipy.fft``
+All ranks and every rank count and process grid run the same sequence of 1-D ``scipy.fft``
 transforms on the same data (with one rank too: there is no separate serial
 algorithm), each transform's result does not depend on how many transforms
 are batched with it, and the twiddle products use position-independent
@@ -64,9 +71,9 @@ import math
 import numpy as np
 import scipy.fft as sfft
 
-from .decomposition import Decomposition
+from .decomposition import Blocks, Decomposition, block_range
 from .pointwise import cmul
-from .reduce import DistributedNorm
+from .reduce import BlockNorm, DistributedNorm
 
 
 def mode_numbers(n: int) -> np.ndarray:
@@ -82,6 +89,81 @@ def default_factors(n: int) -> tuple[int, int]:
         if n % d == 0:
             n1 = d
     return n1, n // n1
+
+
+class _Swap:
+    """Within one group of ranks (a row or column of the process grid), exchange which of
+    two axes is whole.
+
+    ``split_to_whole``: from ``a`` split over the group and ``b`` whole (local shape
+    ``local_shape``) to ``a`` whole and ``b`` split; ``whole_to_split`` is the inverse.
+    ``members`` are the group's global ranks in block order and ``index`` is this rank's
+    place among them. One ``Alltoallv`` over the whole communicator with zero counts outside
+    the group (any comm class works, no sub-communicators); a group of one copies nothing.
+    """
+
+    def __init__(self, shape, local_shape, a, b, members, index, size):
+        self.a, self.b, self.members, self.index = a, b, list(members), index
+        G = len(self.members)
+        self.split_shape = tuple(local_shape)  # a split, b whole
+        whole = list(local_shape)
+        whole[a] = shape[a]
+        whole[b] = block_range(shape[b], G, index)[1] - block_range(shape[b], G, index)[0]
+        self.whole_shape = tuple(whole)  # a whole, b split
+        self.b_ranges = [block_range(shape[b], G, s) for s in range(G)]
+        self.a_ranges = [block_range(shape[a], G, s) for s in range(G)]
+        # split_to_whole: to member s my rows of its b block; from s its a block of my b block
+        self.to_whole_send = np.zeros(size, dtype=np.int64)
+        self.to_whole_recv = np.zeros(size, dtype=np.int64)
+        rest = int(np.prod([n for i, n in enumerate(local_shape) if i not in (a, b)]))
+        for s, rank in enumerate(self.members):
+            b0, b1 = self.b_ranges[s]
+            a0, a1 = self.a_ranges[s]
+            self.to_whole_send[rank] = local_shape[a] * (b1 - b0) * rest
+            self.to_whole_recv[rank] = (a1 - a0) * self.whole_shape[b] * rest
+        self.trivial = G == 1
+
+    def split_to_whole(self, comm, x):
+        if self.trivial:
+            return x
+        a, b = self.a, self.b
+        send = np.concatenate([np.ascontiguousarray(_take(x, b, r)).reshape(-1)
+                               for r in self.b_ranges]) if x.size else \
+            np.empty(0, dtype=np.complex128)
+        recv = np.empty(int(self.to_whole_recv.sum()), dtype=np.complex128)
+        comm.alltoallv(send, self.to_whole_send, recv, self.to_whole_recv)
+        return self._unpack(recv, self.to_whole_recv, a, self.a_ranges, self.whole_shape, b)
+
+    def whole_to_split(self, comm, x):
+        if self.trivial:
+            return x
+        a, b = self.a, self.b
+        send = np.concatenate([np.ascontiguousarray(_take(x, a, r)).reshape(-1)
+                               for r in self.a_ranges]) if x.size else \
+            np.empty(0, dtype=np.complex128)
+        recv = np.empty(int(self.to_whole_send.sum()), dtype=np.complex128)
+        comm.alltoallv(send, self.to_whole_recv, recv, self.to_whole_send)
+        return self._unpack(recv, self.to_whole_send, b, self.b_ranges, self.split_shape, a)
+
+    def _unpack(self, recv, counts, axis, ranges, shape, other):
+        out = np.empty(shape, dtype=np.complex128)
+        pos = 0
+        for s, rank in enumerate(self.members):
+            lo, hi = ranges[s]
+            cnt = int(counts[rank])
+            block = list(shape)
+            block[axis] = hi - lo
+            idx = [slice(None)] * len(shape)
+            idx[axis] = slice(lo, hi)
+            out[tuple(idx)] = recv[pos:pos + cnt].reshape(block)
+            pos += cnt
+        return out
+
+
+def _take(x, axis, r):
+    idx = [slice(None)] * x.ndim
+    idx[axis] = slice(*r)
+    return x[tuple(idx)]
 
 
 class DistFFT:
@@ -106,7 +188,7 @@ class DistFFT:
     """
 
     def __init__(self, comm, shape, axes=None, *, factors: tuple[int, int] | None = None,
-                 workers: int | None = None):
+                 workers: int | None = None, grid: tuple[int, int] | None = None):
         self.comm = comm
         self.shape = tuple(int(n) for n in np.atleast_1d(shape))
         self.ndim = len(self.shape)
@@ -118,6 +200,8 @@ class DistFFT:
         self.workers = workers
         P, r = comm.size, comm.rank
         if self.ndim == 1:
+            if grid is not None and tuple(grid) != (P, 1):
+                raise ValueError(f"a 1-D transform has no process grid {tuple(grid)}")
             n1, n2 = default_factors(self.N) if factors is None else map(int, factors)
             if n1 * n2 != self.N or min(n1, n2) < 1:
                 raise ValueError(f"factors ({n1}, {n2}) do not multiply to N={self.N}")
@@ -125,17 +209,28 @@ class DistFFT:
                 raise ValueError(f"N={self.N} with factors ({n1}, {n2}) would put the whole "
                                  f"{'spectral' if n1 == 1 else 'physical'} vector on one rank; "
                                  "use a composite N (or one rank)")
-            self.factors = (n1, n2)
+            self.factors, self.grid, self.grid_coords = (n1, n2), (P, 1), (r, 0)
             self.physical_view_shape, self.spectral_view_shape = (n1, n2), (n2, n1)
             pdec = Decomposition((n1, n2), P, r, axis=1)  # columns j2
             sdec = Decomposition((n2, n1), P, r, axis=1)  # columns k1
             self.local_physical_shape = (n1 * pdec.local_n,)
             self.local_spectral_shape = (n2 * sdec.local_n,)
         else:
-            self.factors = None
+            P0, P1 = (P, 1) if grid is None else (int(g) for g in grid)
+            if P0 < 1 or P1 < 1 or P0 * P1 != P:
+                raise ValueError(f"process grid {tuple(grid)} does not multiply to {P} ranks")
+            if self.ndim == 2 and P1 != 1:
+                raise ValueError(f"a 2-D transform splits one axis: grid ({P}, 1), not {grid}")
+            self.factors, self.grid = None, (P0, P1)
+            g0, g1 = self.grid_coords = divmod(r, P1)
             self.physical_view_shape = self.spectral_view_shape = self.shape
-            pdec = Decomposition(self.shape, P, r, axis=0)
-            sdec = Decomposition(self.shape, P, r, axis=1)
+            if self.ndim == 2:
+                pdec = Blocks(self.shape, {0: (P0, g0)})
+                sdec = Blocks(self.shape, {1: (P0, g0)})
+            else:
+                pdec = Blocks(self.shape, {0: (P0, g0), 1: (P1, g1)})
+                self._middle = Blocks(self.shape, {0: (P0, g0), 2: (P1, g1)})
+                sdec = Blocks(self.shape, {1: (P0, g0), 2: (P1, g1)})
             self.local_physical_shape = pdec.local_shape
             self.local_spectral_shape = sdec.local_shape
         self.physical_decomposition, self.spectral_decomposition = pdec, sdec
@@ -197,7 +292,16 @@ class DistFFT:
         return self._norm(self.spectral_decomposition)
 
     def _norm(self, dec):
-        return DistributedNorm(self.comm, dec.local_shape, dec.axis, dec.n, dec.start)
+        if self.ndim == 1:
+            return DistributedNorm(self.comm, dec.local_shape, dec.axis, dec.n, dec.start)
+        if self.ndim == 2:
+            (axis,) = dec.axes
+            return DistributedNorm(self.comm, dec.local_shape, axis, self.shape[axis],
+                                   dec.ranges[axis][0])
+        # 3-D and up: per-(i, j) partial sums over the two split axes, whatever the grid,
+        # so that slabs and pencils of any rank count add in one order
+        return BlockNorm(self.comm, dec.local_shape, dec.axes,
+                         tuple(self.shape[a] for a in dec.axes), dec.offsets)
 
     # -- transforms ---------------------------------------------------------------
     def _setup(self):
@@ -217,11 +321,17 @@ class DistFFT:
             self._fsend = sdec.counts * pdec.local_n
             self._frecv = sdec.local_n * pdec.counts
         else:
-            rest = int(np.prod(self.shape[2:]))
-            self._rest = rest
-            # forward: send [a:b, c_s:d_s, …] to s, receive [a_s:b_s, c:d, …] from s
-            self._fsend = pdec.local_n * sdec.counts * rest
-            self._frecv = pdec.counts * sdec.local_n * rest
+            P0, P1 = self.grid
+            g0, g1 = self.grid_coords
+            ranks0 = [s * P1 + g1 for s in range(P0)]  # my column of the grid: axis-0 peers
+            ranks1 = [g0 * P1 + s for s in range(P1)]  # my row of the grid
+            if self.ndim == 2:
+                self._swaps = [_Swap(self.shape, pdec.local_shape, 0, 1, ranks0, g0, self.comm.size)]
+            else:
+                self._swaps = [
+                    _Swap(self.shape, pdec.local_shape, 1, 2, ranks1, g1, self.comm.size),
+                    _Swap(self.shape, self._middle.local_shape, 0, 1, ranks0, g0,
+                          self.comm.size)]
 
     def _fft(self, x, axis, inverse=False):
         if x.size == 0:
@@ -240,49 +350,33 @@ class DistFFT:
         u = self._check(u_local, self.local_physical_shape, "physical")
         if self.ndim == 1:
             return self._forward_1d(u)
-        pdec, sdec = self.physical_decomposition, self.spectral_decomposition
-        n0, n1 = self.shape[:2]
-        rest = self._rest
-        if u.size:
-            a = sfft.fftn(u, axes=tuple(range(1, self.ndim)), norm="forward",
-                          workers=self.workers)
-        else:
-            a = u
-        a = a.reshape(pdec.local_n, n1, rest)
-        send = np.empty(a.size, dtype=np.complex128)
-        pos = 0
-        for s in range(self.comm.size):
-            c, d = sdec.range_of(s)
-            cnt = int(self._fsend[s])
-            send[pos:pos + cnt].reshape(pdec.local_n, d - c, rest)[...] = a[:, c:d]
-            pos += cnt
-        recv = np.empty(n0 * sdec.local_n * rest, dtype=np.complex128)
-        self.comm.alltoallv(send, self._fsend, recv, self._frecv)
-        return self._fft(recv.reshape(self.local_spectral_shape), 0)
+        # the axes one at a time, last first: the same 1-D transforms on every grid
+        if self.ndim > 3:
+            u = self._fftn(u, tuple(range(self.ndim - 1, 2, -1)))
+        a = self._fft(u, 2) if self.ndim > 2 else self._fft(u, 1)
+        if self.ndim > 2:
+            a = self._fft(self._swaps[0].split_to_whole(self.comm, a), 1)
+        return self._fft(self._swaps[-1].split_to_whole(self.comm, a), 0)
 
     def backward(self, uhat_local) -> np.ndarray:
         """Spectral local array -> physical local array (collective)."""
         uh = self._check(uhat_local, self.local_spectral_shape, "spectral")
         if self.ndim == 1:
             return self._backward_1d(uh)
-        pdec, sdec = self.physical_decomposition, self.spectral_decomposition
-        n1 = self.shape[1]
-        rest = self._rest
-        b = np.ascontiguousarray(self._fft(uh, 0, inverse=True))
-        recv = np.empty(pdec.local_n * n1 * rest, dtype=np.complex128)
-        self.comm.alltoallv(b.reshape(-1), self._frecv, recv, self._fsend)
-        out = np.empty((pdec.local_n, n1, rest), dtype=np.complex128)
-        pos = 0
-        for s in range(self.comm.size):
-            c, d = sdec.range_of(s)
-            cnt = int(self._fsend[s])
-            out[:, c:d] = recv[pos:pos + cnt].reshape(pdec.local_n, d - c, rest)
-            pos += cnt
-        out = out.reshape(self.local_physical_shape)
-        if out.size == 0:
-            return out
-        return sfft.ifftn(out, axes=tuple(range(1, self.ndim)), norm="forward",
-                          workers=self.workers)
+        # axis 0 first, as scipy.fft.ifftn does
+        b = self._swaps[-1].whole_to_split(self.comm, self._fft(uh, 0, inverse=True))
+        if self.ndim == 2:
+            return self._fft(b, 1, inverse=True)
+        b = self._swaps[0].whole_to_split(self.comm, self._fft(b, 1, inverse=True))
+        b = self._fft(b, 2, inverse=True)
+        if self.ndim > 3:
+            b = self._fftn(b, tuple(range(3, self.ndim)), inverse=True)
+        return b
+
+    def _fftn(self, x, axes, inverse=False):
+        for a in axes:
+            x = self._fft(x, a, inverse)
+        return x
 
     def _forward_1d(self, u):
         pdec, sdec = self.physical_decomposition, self.spectral_decomposition

@@ -223,3 +223,70 @@ class DistributedNorm:
             full[self._perm] = gathered
             gathered = full
         return float(tree_sum(gathered))
+
+
+class BlockNorm:
+    """The DOP853 norm protocol for a state split in blocks along two axes (pencils).
+
+    ``local_shape`` holds, along ``axes = (a, b)``, the global indices
+    ``offsets[i] … offsets[i] + local_shape[axes[i]] − 1`` of ``global_n[i]``; every
+    other axis is whole. Each (i, j) of the two split axes gets its partial sum over
+    the other axes on the rank that owns it (pairwise halving, the same additions
+    whatever the block); the (global_n[0], global_n[1]) table of partials is
+    allgathered and summed by :func:`tree_sum` on every rank. So the result is bitwise
+    the same for any process grid and rank count (a slab is a grid with one part along
+    ``b``), at the price of one allgather of that table per reduction.
+    """
+
+    def __init__(self, comm, local_shape, axes, global_n, offsets):
+        self.comm = comm
+        self.local_shape = tuple(int(n) for n in local_shape)
+        self.axes = tuple(a % len(self.local_shape) for a in axes)
+        self.global_n = tuple(int(n) for n in global_n)
+        a, b = self.axes
+        mine = (int(offsets[0]), self.local_shape[a], int(offsets[1]), self.local_shape[b])
+        self._blocks = comm.allgather(mine)
+        cover = np.zeros(self.global_n, dtype=np.int64)
+        for oa, na, ob, nb in self._blocks:
+            cover[oa:oa + na, ob:ob + nb] += 1
+        if not np.all(cover == 1):
+            raise ValueError(f"the ranks' blocks {self._blocks} do not tile {self.global_n}")
+        self.counts = np.array([na * nb for _, na, _, nb in self._blocks], dtype=np.int64)
+        rest = int(np.prod([n for i, n in enumerate(self.local_shape) if i not in self.axes]))
+        self.size = self.global_n[0] * self.global_n[1] * rest
+        self._local_size = int(np.prod(self.local_shape))
+
+    def sum_sq(self, x) -> float:
+        """Global Σ|x|² (collective)."""
+        return self._ordered(abs_sq(self._local(x)))
+
+    def sum(self, x) -> float:
+        """Global Σx of a real array in the same layout (collective, rank-count independent)."""
+        return self._ordered(np.asarray(self._local(x), dtype=np.float64))
+
+    def _local(self, x):
+        x = np.asarray(x)
+        if x.shape != self.local_shape:
+            if x.ndim != 1 or x.size != self._local_size:
+                raise ValueError(f"state of shape {x.shape} is not in the local layout "
+                                 f"{self.local_shape}")
+            x = x.reshape(self.local_shape)
+        return x
+
+    def _ordered(self, a) -> float:
+        ax = self.axes
+        y = np.moveaxis(a, ax, (0, 1))
+        na, nb = y.shape[:2]
+        y = np.array(y.reshape(na * nb, -1) if y.size else np.zeros((na * nb, 1)),
+                     dtype=np.float64, order="C", copy=True)
+        if y.shape[1] > 1:
+            _halve_inplace(y, -1)
+        part = np.ascontiguousarray(y[:, 0])
+        gathered = np.empty(int(self.counts.sum()), dtype=np.float64)
+        self.comm.allgatherv(part, gathered, self.counts)
+        table = np.empty(self.global_n, dtype=np.float64)
+        pos = 0
+        for oa, na_, ob, nb_ in self._blocks:
+            table[oa:oa + na_, ob:ob + nb_] = gathered[pos:pos + na_ * nb_].reshape(na_, nb_)
+            pos += na_ * nb_
+        return float(tree_sum(table.reshape(-1)))
