@@ -160,11 +160,14 @@ def run(case, output=None, *, overrides=(), inputs=None, restart=None, overwrite
     if comm.size > 1:  # once every part is laid out: HDF5 resolves the mappings in them
         from . import vds
         layouts = comm.allgather(vds.layout(coords, variables, attrs.get("time_attrs")))
+        offsets = comm.allgather(sim.block_offsets())
         if comm.rank == 0:
-            static = {n: v[1] for n, v in coords.items() if sim.split_dim not in v[0]}
+            split = contract.split_dims(sim)
+            static = {n: v[1] for n, v in coords.items() if not set(split) & set(v[0])}
             master_attrs = {k: v for k, v in attrs.items() if k != "time_attrs"}
             vds.write_master(out, [part_path(out, comm, r) for r in range(comm.size)],
-                             sim.split_dim, layouts=layouts, static=static,
+                             split, layouts=layouts, static=static,
+                             offsets=None if offsets[0] is None else offsets,
                              attrs={**master_attrs, **file_attrs("running")})
         comm.barrier()
     _drive(sim, f, sim.run(), params, progress, comm, out, stop)

@@ -35,20 +35,19 @@ def _fill(dtype):
     return np.zeros((), dtype=dtype)
 
 
-def _virtual(group, name, parts, global_shape, axis, dtype, unlimited_first):
-    """Create ``name`` mapping each (file, dataset, start, local_shape) block along ``axis``."""
+def _virtual(group, name, parts, global_shape, dtype, unlimited_first):
+    """Create ``name`` mapping each (file, dataset, offset, local_shape) block into place
+    (``offset``: the block's first index along every axis)."""
     dcpl = h5p.create(h5p.DATASET_CREATE)
     ndim = len(global_shape)
     maxshape = tuple(UNLIMITED if (unlimited_first and d == 0) else n
                      for d, n in enumerate(global_shape))
-    for path, dset, start, shape in parts:
-        if shape[axis] == 0 and not (unlimited_first and axis == 0):
-            continue  # a rank that owns no part of the distributed dimension
+    for path, dset, offset, shape in parts:
+        if any(n == 0 for d, n in enumerate(shape) if not (unlimited_first and d == 0)):
+            continue  # a rank that owns no part of a distributed dimension
         vs = h5s.create_simple(tuple(global_shape), maxshape)
         ss = h5s.create_simple(tuple(shape), tuple(
             UNLIMITED if (unlimited_first and d == 0) else n for d, n in enumerate(shape)))
-        offset = [0] * ndim
-        offset[axis] = start
         if unlimited_first:
             # one block per time index, repeated without limit
             block = (1,) + tuple(shape[1:])
@@ -99,8 +98,8 @@ def layout(coords: dict, variables: dict, time_attrs=None) -> dict:
     return info
 
 
-def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
-                 static=None) -> Path:
+def write_master(master, rank_files, dim, *, layouts=None, attrs=None,
+                 static=None, offsets=None) -> Path:
     """Write ``master``: the rank files' variables stitched along dimension ``dim``.
 
     ``rank_files`` are in rank order and each holds a contiguous block of
@@ -110,6 +109,12 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
     and its rank files can be moved together. The master is written to a
     temporary name and renamed, so a reader never sees half of it.
 
+    ``dim`` may be a tuple of dimensions when the ranks hold blocks of several
+    (pencils): ``offsets`` then gives, per rank, ``{dim: first index}`` of its block.
+    Ranks whose blocks of a variable's split dimensions coincide (the ``x`` coordinate
+    of ranks that differ only in ``y``) map it once. Without ``offsets`` the blocks of
+    the one ``dim`` follow each other in rank order.
+
     By default the layout is read from the rank files, which must then be
     closed (or flushed by this process). A run whose rank files are still open
     in their writer processes passes ``layouts`` (one :func:`layout` per rank),
@@ -118,6 +123,7 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
     only when the master is read.
     """
     master = Path(master)
+    split = (dim,) if isinstance(dim, str) else tuple(dim)
     if layouts is None:
         descs = [_describe(f)[0] for f in rank_files]
         info, attrs = _describe(rank_files[0])
@@ -125,27 +131,34 @@ def write_master(master, rank_files, dim: str, *, layouts=None, attrs=None,
     else:
         descs, info, attrs = list(layouts), layouts[0], dict(attrs or {})
     rels = [os.path.relpath(Path(f).resolve(), master.resolve().parent) for f in rank_files]
-    counts = [d[dim][3][0] for d in descs]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int)
+    if offsets is None:
+        if len(split) != 1:
+            raise ValueError(f"stitching along {split} needs each rank's block offsets")
+        counts = [d[split[0]][3][0] for d in descs]
+        offsets = [{split[0]: int(o)} for o in np.concatenate([[0], np.cumsum(counts)[:-1]])]
+    sizes = {d: max(int(offsets[r][d]) + int(descs[r][d][3][0]) for r in range(len(descs)))
+             for d in split}
     tmp = master.with_name(master.name + ".tmp")
     with h5py.File(tmp, "w", userblock_size=USERBLOCK) as out:
         for n, (dims, dtype, vattrs, shape0) in info.items():
             timed = dims[0] in RECORD_DIMS
-            if dim in dims or timed:
-                axis = dims.index(dim) if dim in dims else 0
-                owners = range(len(rank_files)) if dim in dims else [0]
-                parts = []
-                for r in owners:
+            mine = [d for d in split if d in dims]
+            if mine or timed:
+                parts, seen = [], set()
+                for r in (range(len(rank_files)) if mine else [0]):
+                    key = tuple(int(offsets[r][d]) for d in mine)
+                    if key in seen:
+                        continue
+                    seen.add(key)
                     shape = list(descs[r][n][3])
                     if timed:
                         shape[0] = 0
-                    parts.append((rels[r], n, int(starts[r]) if dim in dims else 0, shape))
-                gshape = list(shape0)
-                if dim in dims:
-                    gshape[axis] = int(sum(counts))
+                    start = [int(offsets[r][d]) if d in mine else 0 for d in dims]
+                    parts.append((rels[r], n, start, shape))
+                gshape = [sizes[d] if d in mine else k for d, k in zip(dims, shape0)]
                 if timed:
                     gshape[0] = 0
-                _virtual(out, n, parts, gshape, axis, dtype, timed)
+                _virtual(out, n, parts, gshape, dtype, timed)
             elif static is not None:
                 values = np.asarray(static[n])
                 if values.dtype.kind in "OU":  # names (e.g. of species)

@@ -44,6 +44,7 @@ class Simulation(Protocol):
     #: True: built on the communicator and split over the MPI ranks
     distributed: ClassVar[bool] = False
     #: distributed only: the dimension the ranks' blocks are stitched along in the master
+    #: (several, comma-separated, when each rank holds a block of each: pencils)
     split_dim: str = ""
     #: distributed only: True when the ranks step together (one field in slabs) and so
     #: must stop and checkpoint at the same step; False when each rank's members (an
@@ -52,6 +53,12 @@ class Simulation(Protocol):
 
     #: the snapshot times; their number is the length of the output's ``time`` axis
     times: object
+
+    def block_offsets(self) -> dict[str, int] | None:
+        """Distributed only: ``{dim: first global index}`` of this rank's block of each
+        split dimension; None when the blocks of the one ``split_dim`` follow each other
+        in rank order."""
+        return None
 
     def coords(self) -> dict[str, tuple]:
         """``{name: (dims, values, attrs)}``: the static coordinates (on a distributed
@@ -110,6 +117,11 @@ class Simulation(Protocol):
 
 REQUIRED = ("coords", "variables", "restart_variables", "attrs", "run", "checkpoint",
             "stats", "progress_info", "times")
+
+
+def split_dims(sim) -> tuple[str, ...]:
+    """The dimensions a distributed run's blocks are stitched along."""
+    return tuple(d.strip() for d in sim.split_dim.split(",") if d.strip())
 
 
 def check(sim) -> None:
