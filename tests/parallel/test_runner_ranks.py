@@ -26,6 +26,12 @@ RUNS = {
     "cube": ("nlse/trap_breathing_2d.toml", ["grid.N=[16, 12, 16]", "grid.L=[10.0, 8.0, 10.0]",
                                        "time.end=0.2", "output.every=0.1",
                                        "initial.width=[1.5, 1.2, 1.0]"]),
+    # pencils on every rank count: grids (1, 1), (2, 1) and (2, 2), bitwise as the slabs
+    "cube_pencil": ("nlse/trap_breathing_2d.toml", ["grid.N=[16, 12, 16]",
+                                              "grid.L=[10.0, 8.0, 10.0]", "time.end=0.2",
+                                              "output.every=0.1", "initial.width=[1.5, 1.2, 1.0]",
+                                              "numerics.decomposition='pencil'",
+                                              "initial.noise=0.01"]),
     # off-centre vortices: a non-zero L_z, compared bit for bit across rank counts
     "vortices": ("nlse/vortex_lattice_2d.toml", ["grid.N=[32, 32]", "time.end=0.2",
                                                  "output.every=0.1",
@@ -145,6 +151,33 @@ def test_restart_extends_a_run_on_the_same_ranks(outdir):
         assert a.attrs["status"] == "completed"
         np.testing.assert_allclose(a.psi.values, b.psi.values, rtol=0, atol=1e-9)
         np.testing.assert_allclose(a.energy.values, b.energy.values, rtol=1e-10)
+
+
+def test_restart_of_a_pencil_run(outdir):
+    """A pencil run (2 x 2 on 4 ranks) extended from its checkpoint: per-rank restart
+    state in the spectral pencils."""
+    case, overrides = RUNS["cube_pencil"]
+    short = [o for o in overrides if not o.startswith(("time.end", "output.every"))]
+    path = outdir / "pencil_restart.h5"
+    physim.run(CASES / case, path, overrides=short + ["time.end=0.1", "output.every=0.1"],
+               overwrite=True, progress="none")
+    physim.run(CASES / case, restart=path, overrides=overrides, progress="none")
+    get_comm().barrier()
+    with xr.open_dataset(path, engine="h5netcdf") as a, \
+            xr.open_dataset(outdir / "cube_pencil.h5", engine="h5netcdf") as b:
+        assert a.sizes["time"] == b.sizes["time"] == 3 and a.attrs["status"] == "completed"
+        assert list(a.attrs["process_grid"]) == ([2, 2] if get_comm().size == 4
+                                                 else [get_comm().size, 1])
+        np.testing.assert_allclose(a.psi.values, b.psi.values, rtol=0, atol=1e-9)
+
+
+def test_a_process_grid_must_fit_the_ranks(tmp_path):
+    comm = get_comm()
+    case, overrides = RUNS["cube_pencil"]
+    d = Path(comm.bcast(str(tmp_path) if comm.rank == 0 else None))
+    with pytest.raises(RunError, match=r"process_grid: \[2, 3\] does not multiply to the"):
+        physim.run(CASES / case, d / "grid.h5", overrides=overrides
+                   + ["numerics.process_grid=[2, 3]"], progress="none")
 
 
 def test_one_d_field_refuses_several_ranks(tmp_path):

@@ -64,6 +64,7 @@ class PlainFFT:
         self.comm = SerialComm()
         self.shape = (int(n),)
         self.ndim, self.N = 1, int(n)
+        self.grid, self.grid_coords = (1, 1), (0, 0)
         self.local_physical_shape = self.local_spectral_shape = self.shape
         self.physical_index = self.spectral_index = (slice(None),)
         m = np.arange(n, dtype=np.int64)
@@ -110,11 +111,13 @@ class NLSE:
     """The model on a grid of ``N`` points per axis over a box of side ``L`` (scalars or
     one value per axis). ``potential``: None, a callable ``V(*local_grids)``
     returning V on this rank's physical points, or V on the whole grid (an array). ``comm``: the communicator the
-    field is split over (default: one rank)."""
+    field is split over (default: one rank); ``grid``: its process grid (P0, P1) (default
+    (P, 1): slabs along x; 3-D with P1 > 1: pencils, split along x and y)."""
 
     def __init__(self, L, N, beta: float = 0.5, gamma: float = 1.0, dealias: float = 2 / 3,
                  filter: bool = False, filter_alpha: float = 36.0, filter_order: float = 36.0,
-                 *, potential=None, imaginary: bool = False, comm=None, transform: str = "auto"):
+                 *, potential=None, imaginary: bool = False, comm=None, transform: str = "auto",
+                 grid: tuple[int, int] | None = None):
         Ns = tuple(int(n) for n in np.atleast_1d(N))
         self.dim = dim = len(Ns)
         if not 1 <= dim <= 3:
@@ -130,7 +133,7 @@ class NLSE:
         if dim == 1 and comm.size == 1 and transform == "auto":
             self.fft = PlainFFT(Ns[0])
         else:
-            self.fft = DistFFT(comm, Ns)
+            self.fft = DistFFT(comm, Ns, grid=grid)
         self.comm = comm
         self.volume = float(np.prod(Ls))
         self.cell = float(np.prod([l / n for l, n in zip(Ls, Ns)]))

@@ -138,6 +138,15 @@ SECTIONS = {
                             choices=("hairer", "scipy")),
         "pi_beta": Param(0.0, float, "PI (Lund) stabilisation beta; 0 = I-controller", min=0, max=0.2),
         "max_steps": Param(10_000_000, int, "stop with an error after this many steps", min=1),
+        "decomposition": Param("auto", str, "how a 2-D/3-D field is split over MPI ranks: "
+                               "'slab' (along x, at most min(N_x, N_y) ranks), 'pencil' (3-D: "
+                               "along x and y over a process grid P_x x P_y, up to "
+                               "min(N_x, N_y) x min(N_y, N_z) ranks; in 2-D a pencil is a slab), "
+                               "'auto' (slabs while they fit, else pencils); the results are "
+                               "the same bit for bit", choices=("auto", "slab", "pencil")),
+        "process_grid": Param(None, "int|ints", "pencil process grid [P_x, P_y] with "
+                              "P_x P_y = the ranks (default: the most nearly square that fits)",
+                              min=1, length=2),
     },
     "output": {
         "every": Param(REQUIRED, float, "time between snapshots", min=0, min_open=True),
@@ -218,6 +227,16 @@ def _checks(p):
             if ini.get(key) is not None and len(ini[key]) != n:
                 problems.append(f"initial.{key}: needs {n} values, one per soliton "
                                 f"(as initial.amplitudes), got {len(ini[key])}")
+    grid = p["numerics"]["process_grid"]
+    if grid is not None:
+        if not isinstance(grid, list) or len(grid) != 2:
+            problems.append(f"numerics.process_grid: {grid!r} must be two integers [P_x, P_y]")
+        elif p["numerics"]["decomposition"] == "slab" and grid[1] != 1:
+            problems.append(f"numerics.process_grid: {grid} splits y, which a slab does not; "
+                            "use decomposition = 'pencil' or a grid [P, 1]")
+        elif dim < 3 and grid[1] != 1:
+            problems.append(f"numerics.process_grid: {grid} splits y; a {dim}-D field is split "
+                            "along x only (grid [P, 1])")
     if p["numerics"]["first_step"] > p["time"]["end"] - p["time"]["start"]:
         problems.append("numerics.first_step: larger than the run (time.end - time.start)")
     return problems

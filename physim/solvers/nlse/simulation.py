@@ -26,6 +26,7 @@ from ...inputs import SOURCE_KINDS
 from .. import contract
 from ...io import Record, Var
 from ...parallel import SerialComm, local_members, member_rng
+from ...parallel.decomposition import process_grid
 from . import exact, vortices
 from .model import NLSE
 from .schema import dims, per_axis
@@ -70,14 +71,50 @@ def _noise(model: NLSE, seed: int, member: int) -> np.ndarray:
     if model.dim == 1:
         rng = member_rng(seed, member)
         return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
-    dec = model.fft.physical_decomposition
-    rows = range(dec.start, dec.stop)
-    row = shape[1:]
+    rows, cols = model.fft.physical_slices[:2]
+    row = model.Ns[1:]  # a whole row is drawn, and a pencil keeps its block of it
     out = np.empty(shape, dtype=np.complex128)
-    for i, r in enumerate(rows):
+    for i, r in enumerate(range(*rows.indices(model.Ns[0]))):
         rng = np.random.default_rng([int(seed), int(member), int(r)])
-        out[i] = (rng.standard_normal(row) + 1j * rng.standard_normal(row)) / np.sqrt(2)
+        out[i] = ((rng.standard_normal(row) + 1j * rng.standard_normal(row)) / np.sqrt(2))[cols]
     return out
+
+
+def split_grid(num: dict, Ns, size: int) -> tuple[int, int]:
+    """The process grid (P_x, P_y) of a 2-D/3-D field on ``size`` ranks, from
+    ``numerics.decomposition`` and ``numerics.process_grid``; LayoutError when the ranks
+    do not fit (every rank must own part of each layout)."""
+    kind, given = num["decomposition"], num["process_grid"]
+    slab_max = min(Ns[0], Ns[1])
+    pencil = len(Ns) == 3 and (kind == "pencil" or (kind == "auto" and size > slab_max)
+                               or (given is not None and given[1] > 1))
+    if not pencil:
+        if size > slab_max:
+            more = (" (a 3-D field goes further with numerics.decomposition = 'pencil' or "
+                    "'auto')" if len(Ns) == 3 else "")
+            raise LayoutError(f"{size} ranks for a grid of {tuple(Ns)}: slabs take at most "
+                              f"min(N_x, N_y) = {slab_max} ranks{more}")
+        if given is not None and tuple(given) != (size, 1):
+            raise LayoutError(f"numerics.process_grid: {given} does not multiply to the "
+                              f"{size} ranks (slabs: [{size}, 1])")
+        return size, 1
+    limits = (slab_max, min(Ns[1], Ns[2]))
+    if given is not None:
+        P0, P1 = given
+        if P0 * P1 != size:
+            raise LayoutError(f"numerics.process_grid: {given} does not multiply to the "
+                              f"{size} ranks")
+        if P0 > limits[0] or P1 > limits[1]:
+            raise LayoutError(f"numerics.process_grid: {given} for a grid of {tuple(Ns)}: "
+                              f"P_x <= min(N_x, N_y) = {limits[0]} and P_y <= min(N_y, N_z) = "
+                              f"{limits[1]}")
+        return int(P0), int(P1)
+    grid = process_grid(size, limits)
+    if grid is None:
+        raise LayoutError(f"{size} ranks for a grid of {tuple(Ns)}: no pencil grid P_x x P_y "
+                          f"= {size} with P_x <= {limits[0]} and P_y <= {limits[1]}; use "
+                          "fewer ranks or a larger grid")
+    return grid
 
 
 def initial_field(model: NLSE, p: dict, member: int = 0, given=None) -> np.ndarray:
@@ -162,19 +199,16 @@ class Simulation(contract.Simulation):
                     "are spread over the ranks)")
             self.members = range(1)
             model_comm = comm
-        self.split_dim = "ensemble" if self.ensemble else "x"
-        self.lockstep = not self.ensemble  # a field split in slabs steps on all ranks at once
+        self.lockstep = not self.ensemble  # a field split in blocks steps on all ranks at once
         N = p["grid"]["N"] if isinstance(p["grid"]["N"], list) else [p["grid"]["N"]]
+        grid = split_grid(num, N, model_comm.size) if dim > 1 else None
+        self.split_dim = ("ensemble" if self.ensemble else
+                          "x,y" if grid is not None and grid[1] > 1 else "x")
         beta = p["model"]["beta"]
         self.model = NLSE(per_axis(p["grid"]["L"], dim), N, beta, p["model"]["gamma"],
                           num["dealias"], num["filter"], num["filter_alpha"], num["filter_order"],
                           potential=potential_function(p, beta, dim, inputs),
-                          imaginary=p["time"]["imaginary"], comm=model_comm)
-        if dim > 1 and not self.ensemble:
-            n0 = self.model.Ns[0]
-            if comm.size > min(n0, self.model.Ns[1]):
-                raise LayoutError(f"{comm.size} ranks for a grid of {self.model.Ns}: at most "
-                                  f"{min(n0, self.model.Ns[1])} ranks (one slab row each)")
+                          imaginary=p["time"]["imaginary"], comm=model_comm, grid=grid)
         t0, t1, every = p["time"]["start"], p["time"]["end"], p["output"]["every"]
         n = int(np.floor((t1 - t0) / every * (1 + 1e-12))) + 1
         times = t0 + every * np.arange(n)
@@ -196,10 +230,16 @@ class Simulation(contract.Simulation):
                                {"units": "1", "long_name": "realisation index"})
         for a, name in enumerate("xyz"[:m.dim]):
             x = m.xs[a]
-            if a == 0 and not self.ensemble:
-                x = m.local_grids[0].reshape(-1)
+            if a < 2 and not self.ensemble:  # this rank's block (all of y in a slab)
+                x = m.local_grids[a].reshape(-1)
             out[name] = ((name,), x, {"units": "1", "long_name": f"position {name}"})
         return out
+
+    def block_offsets(self):
+        if self.split_dim != "x,y":
+            return None
+        rows, cols = self.model.fft.physical_slices[:2]
+        return {"x": rows.start, "y": cols.start}
 
     def variables(self) -> dict[str, Var]:
         lead = self._lead()
@@ -248,12 +288,13 @@ class Simulation(contract.Simulation):
                "gamma": p["model"]["gamma"], "formulation": p["numerics"]["formulation"],
                "imaginary_time": int(m.imaginary), "mpi_ranks": self.comm.size,
                "mpi_rank": self.comm.rank, "split_dim": self.split_dim,
+               "process_grid": list(m.fft.grid),
                "convention": "i psi_t + beta lap psi - V psi + gamma |psi|^2 psi = 0, "
                              "x_a in [-L_a/2, L_a/2)"}
         if self.ensemble:
             out["members"] = p["ensemble"]["members"]
             out["seeding"] = "member i: numpy default_rng([initial.seed, i]) (1-D); " \
-                             "default_rng([initial.seed, i, row]) per axis-0 row (N-D)"
+                             "default_rng([initial.seed, i, row]) per x row (N-D)"
         return out
 
     # -- the run ------------------------------------------------------------------
