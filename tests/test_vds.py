@@ -72,3 +72,33 @@ def test_master_and_parts_move_together(tmp_path):
     with xr.open_dataset(moved / "out.h5") as ds:
         np.testing.assert_array_equal(ds.psi.values[1], np.arange(NX) + 1j)
         assert list(ds.attrs["physim_parts"]) == ["parts/r0.h5", "parts/r1.h5"]
+
+
+def test_master_stitches_pencils_along_two_dims(tmp_path):
+    """Blocks of x and y on a 2 x 2 grid (uneven): each rank's offsets place it; the
+    shared x and y coordinates are mapped once."""
+    NY = 7
+    full = (np.arange(NX)[:, None] * 100 + np.arange(NY)[None, :]).astype(float)
+    xb, yb = [(0, 6), (6, 10)], [(0, 4), (4, 7)]
+    paths, offsets = [], []
+    for gx, (a, b) in enumerate(xb):
+        for gy, (c, d) in enumerate(yb):
+            path = tmp_path / f"r{gx}{gy}.h5"
+            w = OutputFile.create(
+                path, coords={"x": (("x",), np.arange(a, b) * 0.5, {"units": "1"}),
+                              "y": (("y",), np.arange(c, d) * 0.25, {"units": "1"})},
+                variables={"f": Var(("time", "x", "y"), np.float64, {"units": "1"}),
+                           "g": Var(("time", "y"), np.float64, {})},
+                attrs={"solver": "nlse"}, sizes={"time": 2})
+            for i in range(2):
+                w.write("time", i, 1.0 * i, {"f": full[a:b, c:d] + i, "g": np.arange(c, d) + i})
+            w.close()
+            paths.append(path)
+            offsets.append({"x": a, "y": c})
+    master = write_master(tmp_path / "m.h5", paths, ("x", "y"), offsets=offsets)
+    with xr.open_dataset(master) as ds:
+        assert ds.sizes == {"time": 2, "x": NX, "y": NY}
+        np.testing.assert_array_equal(ds.x.values, np.arange(NX) * 0.5)
+        np.testing.assert_array_equal(ds.y.values, np.arange(NY) * 0.25)
+        np.testing.assert_array_equal(ds.f.values[1], full + 1)
+        np.testing.assert_array_equal(ds.g.values[0], np.arange(NY))
