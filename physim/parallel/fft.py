@@ -124,37 +124,33 @@ class _Swap:
         self.trivial = G == 1
 
     def split_to_whole(self, comm, x):
-        if self.trivial:
-            return x
-        a, b = self.a, self.b
-        send = np.concatenate([np.ascontiguousarray(_take(x, b, r)).reshape(-1)
-                               for r in self.b_ranges]) if x.size else \
-            np.empty(0, dtype=np.complex128)
-        recv = np.empty(int(self.to_whole_recv.sum()), dtype=np.complex128)
-        comm.alltoallv(send, self.to_whole_send, recv, self.to_whole_recv)
-        return self._unpack(recv, self.to_whole_recv, a, self.a_ranges, self.whole_shape, b)
+        return self._move(comm, x, self.b, self.b_ranges, self.to_whole_send,
+                          self.to_whole_recv, self.a, self.a_ranges, self.whole_shape)
 
     def whole_to_split(self, comm, x):
+        return self._move(comm, x, self.a, self.a_ranges, self.to_whole_recv,
+                          self.to_whole_send, self.b, self.b_ranges, self.split_shape)
+
+    def _move(self, comm, x, cut, cut_ranges, send_counts, recv_counts, place, place_ranges,
+              shape):
+        """Send member s my blocks ``cut_ranges[s]`` of axis ``cut``; place what s sends
+        at ``place_ranges[s]`` of axis ``place`` in a new array of ``shape``."""
         if self.trivial:
             return x
-        a, b = self.a, self.b
-        send = np.concatenate([np.ascontiguousarray(_take(x, a, r)).reshape(-1)
-                               for r in self.a_ranges]) if x.size else \
-            np.empty(0, dtype=np.complex128)
-        recv = np.empty(int(self.to_whole_send.sum()), dtype=np.complex128)
-        comm.alltoallv(send, self.to_whole_recv, recv, self.to_whole_send)
-        return self._unpack(recv, self.to_whole_send, b, self.b_ranges, self.split_shape, a)
-
-    def _unpack(self, recv, counts, axis, ranges, shape, other):
+        send = (np.concatenate([np.ascontiguousarray(_take(x, cut, r)).reshape(-1)
+                                for r in cut_ranges]) if x.size
+                else np.empty(0, dtype=np.complex128))
+        recv = np.empty(int(recv_counts.sum()), dtype=np.complex128)
+        comm.alltoallv(send, send_counts, recv, recv_counts)
         out = np.empty(shape, dtype=np.complex128)
         pos = 0
         for s, rank in enumerate(self.members):
-            lo, hi = ranges[s]
-            cnt = int(counts[rank])
+            lo, hi = place_ranges[s]
+            cnt = int(recv_counts[rank])
             block = list(shape)
-            block[axis] = hi - lo
+            block[place] = hi - lo
             idx = [slice(None)] * len(shape)
-            idx[axis] = slice(lo, hi)
+            idx[place] = slice(lo, hi)
             out[tuple(idx)] = recv[pos:pos + cnt].reshape(block)
             pos += cnt
         return out

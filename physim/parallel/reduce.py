@@ -159,7 +159,34 @@ def ordered_sum_sq(comm, local_array, axis: int, global_n: int, offset: int) -> 
     return float(ordered_sum(comm, abs_sq(local_array), axis, global_n, offset))
 
 
-class DistributedNorm:
+class _OrderedNorm:
+    """``sum_sq`` and ``sum`` of a distributed state through the subclass's ``_ordered``."""
+
+    local_shape: tuple
+    _local_size: int
+
+    def sum_sq(self, x) -> float:
+        """Global Σ|x|² (collective)."""
+        return self._ordered(abs_sq(self._local(x)), overwrite=True)
+
+    def sum(self, x) -> float:
+        """Global Σx of a real array in the same layout (collective, rank-count independent)."""
+        return self._ordered(np.asarray(self._local(x), dtype=np.float64), overwrite=False)
+
+    def _local(self, x):
+        x = np.asarray(x)
+        if x.shape != self.local_shape:
+            if x.ndim != 1 or x.size != self._local_size:
+                raise ValueError(f"state of shape {x.shape} is not in the local layout "
+                                 f"{self.local_shape}")
+            x = x.reshape(self.local_shape)
+        return x
+
+    def _ordered(self, a, overwrite) -> float:
+        raise NotImplementedError
+
+
+class DistributedNorm(_OrderedNorm):
     """The DOP853 norm protocol for a state distributed in blocks along one axis.
 
     The state's local array has shape ``local_shape``; along ``axis`` it holds
@@ -197,23 +224,6 @@ class DistributedNorm:
         d = decomposition
         return cls(comm, d.local_shape, d.axis, d.n, d.start)
 
-    def sum_sq(self, x) -> float:
-        """Global Σ|x|² (collective)."""
-        return self._ordered(abs_sq(self._local(x)), overwrite=True)
-
-    def sum(self, x) -> float:
-        """Global Σx of a real array in the same layout (collective, rank-count independent)."""
-        return self._ordered(np.asarray(self._local(x), dtype=np.float64), overwrite=False)
-
-    def _local(self, x):
-        x = np.asarray(x)
-        if x.shape != self.local_shape:
-            if x.ndim != 1 or x.size != self._local_size:
-                raise ValueError(f"state of shape {x.shape} is not in the local layout "
-                                 f"{self.local_shape}")
-            x = x.reshape(self.local_shape)
-        return x
-
     def _ordered(self, a, overwrite) -> float:
         part = index_partial_sums(a, self.axis, overwrite=overwrite)
         gathered = np.empty(self.global_n, dtype=np.float64)
@@ -225,7 +235,7 @@ class DistributedNorm:
         return float(tree_sum(gathered))
 
 
-class BlockNorm:
+class BlockNorm(_OrderedNorm):
     """The DOP853 norm protocol for a state split in blocks along two axes (pencils).
 
     ``local_shape`` holds, along ``axes = (a, b)``, the global indices
@@ -256,24 +266,7 @@ class BlockNorm:
         self.size = self.global_n[0] * self.global_n[1] * rest
         self._local_size = int(np.prod(self.local_shape))
 
-    def sum_sq(self, x) -> float:
-        """Global Σ|x|² (collective)."""
-        return self._ordered(abs_sq(self._local(x)))
-
-    def sum(self, x) -> float:
-        """Global Σx of a real array in the same layout (collective, rank-count independent)."""
-        return self._ordered(np.asarray(self._local(x), dtype=np.float64))
-
-    def _local(self, x):
-        x = np.asarray(x)
-        if x.shape != self.local_shape:
-            if x.ndim != 1 or x.size != self._local_size:
-                raise ValueError(f"state of shape {x.shape} is not in the local layout "
-                                 f"{self.local_shape}")
-            x = x.reshape(self.local_shape)
-        return x
-
-    def _ordered(self, a) -> float:
+    def _ordered(self, a, overwrite) -> float:
         ax = self.axes
         y = np.moveaxis(a, ax, (0, 1))
         na, nb = y.shape[:2]
