@@ -189,3 +189,24 @@ def test_other_bad_inputs():
         density_entropies(soliton_dataset([0.0]), kind="bogus")
     with pytest.raises(KeyError, match="nope"):
         density_entropies(soliton_dataset([0.0]), var="nope")
+
+
+def test_two_and_three_d_entropies_are_over_the_plane_and_volume():
+    """A Gaussian |psi|^2 of variance s^2 per axis: S = (d/2) ln(2 pi e s^2) exactly (the
+    grid resolves it); the old default took x-lines of the plane one at a time."""
+    from physim.analysis import entropies
+    for d in (2, 3):
+        n, L, w = 48, 16.0, 1.3
+        x = -L / 2 + L / n * np.arange(n)
+        grids = np.meshgrid(*([x] * d), indexing="ij")
+        psi = np.exp(-sum(g ** 2 for g in grids) / (2 * w * w)) + 0j
+        dims = ("x", "y", "z")[:d]
+        ds = xr.Dataset({"psi": (("time",) + dims, psi[None])},
+                        coords={"time": [0.0], **{k: x for k in dims}})
+        e = entropies(ds)
+        assert e.density_shannon.dims == ("time",)
+        exact = d / 2 * np.log(2 * np.pi * np.e * w * w / 2)
+        assert abs(float(e.density_shannon[0]) - exact) < 1e-10
+        # |psi_hat|^2 is Gaussian too, of variance 1/(2 w^2) per axis in k
+        exact_k = d / 2 * np.log(np.pi * np.e / w ** 2)
+        assert abs(float(e.spectral_shannon[0]) - exact_k) < 1e-10

@@ -189,35 +189,68 @@ def _entropy_set(rho, d, dim, alphas, qs, kind, floor, what, unit_note):
 _DISCRETE_NOTE = "discrete Shannon/Renyi = continuous - ln(spacing)"
 
 
+SPACE_DIMS = ("x", "y", "z")
+
+
+def _space(data, var, dim, dx):
+    """(field, dims, spacings) for ``dim`` = one name, several, or None (every one of x, y,
+    z that the field has: a 2-D or 3-D field's entropies are over the plane or volume)."""
+    if dim is None:
+        arr = data[var] if isinstance(data, xr.Dataset) and var in data else data
+        dims = (tuple(d for d in SPACE_DIMS if d in arr.dims)
+                if isinstance(arr, xr.DataArray) else ()) or ("x",)
+    else:
+        dims = (dim,) if isinstance(dim, str) else tuple(dim)
+    if dx is not None and len(dims) > 1 and np.ndim(dx) == 0:
+        dx = (dx,) * len(dims)
+    parts = [as_field(data, var, d, None if dx is None else (dx if len(dims) == 1 else dx[i]))
+             for i, d in enumerate(dims)]
+    return parts[0][0], dims, tuple(p[1] for p in parts)
+
+
+def _flatten(arr, dims, name):
+    """The dims as one core dim ``name`` (for the entropy sums over a plane or volume)."""
+    if len(dims) == 1:
+        return arr.rename({dims[0]: name}) if dims[0] != name else arr
+    return arr.stack({name: dims}).drop_vars([name, *dims], errors="ignore")
+
+
 def density_entropies(data, alphas=(0.5, 2.0), qs=(0.5, 2.0), kind="continuous", var="psi",
-                      dim="x", *, dx=None, floor=0.0) -> xr.Dataset:
+                      dim=None, *, dx=None, floor=0.0) -> xr.Dataset:
     """Entropies of ρ(x) = |ψ|²/∫|ψ|² dx at every time: ``shannon``, ``renyi(alpha)``, ``tsallis(q)``.
 
-    Continuous entropies are in nats per the unit of x; ``kind="discrete"`` uses
-    p_j = |ψ_j|²/Σ|ψ|² (the reference paper's definition, grid dependent).
+    ``dim``: the spatial dims (default: every one of x, y, z the field has, so a 2-D or
+    3-D field's entropies are over its plane or volume, dx = the cell). Continuous
+    entropies are in nats per the unit of x; ``kind="discrete"`` uses p_j = |ψ_j|²/Σ|ψ|²
+    (the reference paper's definition, grid dependent).
     """
-    psi, d = as_field(data, var, dim, dx)
-    rho = np.abs(psi) ** 2
-    return _entropy_set(rho, d, dim, alphas, qs, kind, floor, "|psi(x)|^2",
-                        f"continuous entropies depend on the unit of {dim}; " + _DISCRETE_NOTE)
+    psi, dims, ds = _space(data, var, dim, dx)
+    rho = _flatten(np.abs(psi) ** 2, dims, "_r")
+    return _entropy_set(rho, float(np.prod(ds)), "_r", alphas, qs, kind, floor,
+                        "|psi(x)|^2",
+                        f"continuous entropies depend on the unit of {', '.join(dims)}; "
+                        + _DISCRETE_NOTE)
 
 
 def spectral_entropies(data, alphas=(0.5, 2.0), qs=(0.5, 2.0), kind="continuous", var="psi",
-                       dim="x", *, dx=None, floor=0.0) -> xr.Dataset:
-    """Entropies of the power spectrum ρ(k) = |ψ̂(k)|²/∫|ψ̂|² dk, k = 2π·fftfreq(N, dx).
+                       dim=None, *, dx=None, floor=0.0) -> xr.Dataset:
+    """Entropies of the power spectrum ρ(k) = |ψ̂(k)|²/∫|ψ̂|² dk, k = 2π·fftfreq(N, dx) per
+    spatial dim (default: all of x, y, z the field has).
 
-    The spacing is dk = 2π/L (L = N dx); discrete p_m = |ψ̂_m|²/Σ|ψ̂|².
+    The spacing is dk = Π 2π/L (L = N dx); discrete p_m = |ψ̂_m|²/Σ|ψ̂|².
     """
-    psi, d = as_field(data, var, dim, dx)
-    n = psi.sizes[dim]
-    spec = xr.apply_ufunc(lambda a: np.abs(sfft.fft(a, axis=-1)) ** 2, psi,
-                          input_core_dims=[[dim]], output_core_dims=[["_k"]])
-    return _entropy_set(spec, 2 * np.pi / (n * d), "_k", alphas, qs, kind, floor,
+    psi, dims, ds = _space(data, var, dim, dx)
+    axes = tuple(range(-len(dims), 0))
+    ks = [f"_k{i}" for i in range(len(dims))]
+    spec = xr.apply_ufunc(lambda a: np.abs(sfft.fftn(a, axes=axes)) ** 2, psi,
+                          input_core_dims=[list(dims)], output_core_dims=[ks])
+    dk = float(np.prod([2 * np.pi / (psi.sizes[n] * d) for n, d in zip(dims, ds)]))
+    return _entropy_set(_flatten(spec, ks, "_k"), dk, "_k", alphas, qs, kind, floor,
                         "|psi_hat(k)|^2",
                         "continuous entropies depend on the unit of k; " + _DISCRETE_NOTE)
 
 
-def entropies(data, alphas=(0.5, 2.0), qs=(0.5, 2.0), kind="continuous", var="psi", dim="x",
+def entropies(data, alphas=(0.5, 2.0), qs=(0.5, 2.0), kind="continuous", var="psi", dim=None,
               *, dx=None, floor=0.0) -> xr.Dataset:
     """Density and spectral entropies in one Dataset (variables ``density_*``, ``spectral_*``)."""
     kw = dict(alphas=alphas, qs=qs, kind=kind, var=var, dim=dim, dx=dx, floor=floor)
