@@ -90,3 +90,18 @@ def test_spectrum_figure_with_empty_modes():
     fig = spectrum_figure(ds)
     data = fig.axes[0].collections[0].get_array()
     assert np.isfinite(np.asarray(data)).all()
+
+
+def test_two_and_three_d_runs_get_maps_not_space_time(tmp_path):
+    """physim plot on a 2-D / 3-D field (it failed: the 1-D figures transpose to (time, x)),
+    and an imaginary-time run also gets its relaxation figure."""
+    import physim
+    case = "cases/nlse/trap_ground_state_2d.toml"
+    for name, over in (("plane", ["grid.N=[16, 16]", "time.end=1.0", "output.every=0.5"]),
+                       ("cube", ["grid.N=[8, 8, 8]", "time.end=1.0", "output.every=0.5"])):
+        out = physim.run(case, tmp_path / f"{name}.h5", overrides=over, progress="none")
+        with physim.open(out) as ds:
+            paths = physim.plotting.standard_figures(ds.load(), tmp_path / name)
+        assert [p.stem for p in paths] == ["density", "spectrum", "conservation", "entropies",
+                                           "relaxation"]
+        assert all(p.read_bytes()[:8] == PNG for p in paths)

@@ -67,17 +67,21 @@ def conservation_figure(ds, names=("mass", "momentum", "energy")) -> Figure:
         relative = abs(q[0]) > _ZERO_REL * max(scale0, 1e-300)
         drift = np.abs(q - q[0]) / (abs(q[0]) if relative else 1.0)
         label = f"{name} ({'relative' if relative else 'absolute'})"
+        if name.startswith("momentum") and "energy_potential" in ds:
+            label += ", not conserved in a potential"
+        elif name == "angular_momentum_z":
+            label += ", conserved in a rotation-symmetric potential only"
         # t = 0 has zero drift by definition; leave it out rather than draw the floor
         ax.semilogy(t[1:], np.maximum(drift[1:], _LOG_FLOOR), label=label)
-    ax.set(xlabel="t", ylabel=r"$|Q(t)-Q(0)|\,/\,|Q(0)|$  (absolute if $Q(0)\approx 0$)",
-           title=f"{_title(ds)}: conservation (floor {_LOG_FLOOR:g})")
-    ax.legend()
+    ax.set(xlabel="t", ylabel=r"$|Q(t)-Q(0)|\,/\,|Q(0)|$  (absolute if $Q(0)\approx 0$)")
+    ax.set_title(f"{_title(ds)}\nconservation (floor {_LOG_FLOOR:g})", fontsize=10)
+    ax.legend(fontsize=8)
     ax.grid(True, which="major", alpha=0.3)
     return fig
 
 
 def entropies_figure(ds, ent=None) -> Figure:
-    """Density and spectral Shannon / Rényi / Tsallis entropies (continuous, nats) vs t."""
+    """Density and spectral Shannon / Rényi (nats) and Tsallis (no unit) entropies vs t."""
     ent = _entropies(ds) if ent is None else ent
     fig, axes = figure(2, 5.2, 4.6)
     t = ds.time.values
@@ -87,7 +91,10 @@ def entropies_figure(ds, ent=None) -> Figure:
             ax.plot(t, ent[f"{part}_renyi"].sel(alpha=a), "--", label=f"Rényi α={a:g}")
         for q in ent.q.values:
             ax.plot(t, ent[f"{part}_tsallis"].sel(q=q), ":", label=f"Tsallis q={q:g}")
-        ax.set(xlabel="t", ylabel="nats", title=f"{part} entropies")
+        # Shannon and Rényi are logarithms (nats); Tsallis is a power sum, not in nats
+        ax.set(xlabel="t", ylabel="Shannon, Rényi: nats;  Tsallis: no unit",
+               title=f"{part} entropies of {'|ψ(x)|²' if part == 'density' else '|ψ̂(k)|²'}"
+                     " / mass (continuous)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
                ncols=5, fontsize="small")
     return fig
@@ -127,12 +134,92 @@ def wigner_figure(ds, times=None) -> Figure:
     return fig
 
 
+def _plane(ds, values):
+    """A 2-D field, or a 3-D field integrated over z (the column density): (x, y) arrays."""
+    if "z" in ds.psi.dims:
+        dz = float(ds.z[1] - ds.z[0])
+        return values.sum(axis=-1) * dz, r"$\int |\psi|^2\,dz$"
+    return values, r"$|\psi|^2$"
+
+
+def density_figure(ds) -> Figure:
+    """|ψ(x, y)|² (3-D: integrated over z) at the first, middle and last snapshots, one
+    colour scale."""
+    psi = ds.psi.transpose("time", "x", "y", *(("z",) if "z" in ds.psi.dims else ()))
+    picks = sorted({0, ds.sizes["time"] // 2, ds.sizes["time"] - 1})
+    maps = [_plane(ds, np.abs(psi.isel(time=i).values) ** 2) for i in picks]
+    top = max(float(m.max()) for m, _ in maps) or 1.0
+    x, y = ds.x.values, ds.y.values
+    fig, axes = figure(len(picks), 4.2, 3.9)
+    for ax, i, (m, what) in zip(axes, picks, maps):
+        im = ax.pcolormesh(x, y, m.T, shading="nearest", cmap="viridis", vmin=0, vmax=top,
+                           rasterized=True)
+        ax.set(xlabel="x", ylabel="y", aspect="equal",
+               title=f"t = {float(ds.time[i]):g}")
+    fig.colorbar(im, ax=axes, label=maps[0][1], shrink=0.85)
+    fig.suptitle(f"{_title(ds)}: density" + (" (column, integrated over z)"
+                                             if "z" in ds.psi.dims else ""))
+    return fig
+
+
+def spectrum_plane_figure(ds, decades: float = 16.0) -> Figure:
+    """log10 |ψ̂(k_x, k_y)|² at the first and last snapshots (3-D: summed over k_z)."""
+    dims = [d for d in ("x", "y", "z") if d in ds.psi.dims]
+    psi = ds.psi.transpose("time", *dims)
+    ks = [sfft.fftshift(2 * np.pi * sfft.fftfreq(ds.sizes[d], float(ds[d][1] - ds[d][0])))
+          for d in dims[:2]]
+    picks = sorted({0, ds.sizes["time"] - 1})
+    fig, axes = figure(len(picks), 4.6, 3.9)
+    for ax, i in zip(axes, picks):
+        p = np.abs(sfft.fftn(psi.isel(time=i).values)) ** 2
+        if p.ndim == 3:
+            p = p.sum(axis=-1)
+        with np.errstate(divide="ignore"):
+            logp = np.log10(sfft.fftshift(p))
+        top = float(logp[np.isfinite(logp)].max()) if np.isfinite(logp).any() else 0.0
+        logp = np.where(np.isfinite(logp), logp, top - decades)
+        im = ax.pcolormesh(ks[0], ks[1], logp.T, shading="nearest", cmap="magma",
+                           vmin=top - decades, vmax=top, rasterized=True)
+        fig.colorbar(im, ax=ax, label=r"$\log_{10}|\hat\psi(k_x, k_y)|^2$"
+                     + (r" ($\Sigma_{k_z}$)" if len(dims) == 3 else ""))
+        ax.set(xlabel="wavenumber k_x", ylabel="wavenumber k_y", aspect="equal",
+               title=f"power spectrum, t = {float(ds.time[i]):g}")
+    return fig
+
+
+def relaxation_figure(ds) -> Figure:
+    """Imaginary time: the chemical potential and the stationarity residual against τ."""
+    fig, (a1, a2) = figure(2, 4.8, 3.8)
+    t = ds.time.values
+    a1.plot(t, ds.chemical_potential.values, "k-")
+    a1.set(xlabel="imaginary time τ", ylabel="chemical potential μ",
+           title=f"μ → {float(ds.chemical_potential[-1]):.10g}")
+    a2.semilogy(t, np.maximum(ds.residual.values, _LOG_FLOOR), "C3-")
+    a2.set(xlabel="imaginary time τ", ylabel=r"$|H\psi - \mu\psi|\,/\,|\psi|$",
+           title="stationarity residual (0 at the ground state)")
+    a2.grid(True, which="major", alpha=0.3)
+    fig.suptitle(f"{_title(ds)}: relaxation to the ground state")
+    return fig
+
+
+def _conservation_nd(ds) -> Figure:
+    return conservation_figure(ds, names=("mass", "energy", "momentum_x", "momentum_y",
+                                          "momentum_z", "angular_momentum_z"))
+
+
 _FIGURES = {
     "spacetime": spacetime_figure,
     "spectrum": spectrum_figure,
     "conservation": conservation_figure,
     "entropies": entropies_figure,
     "wigner": wigner_figure,
+}
+# 2-D and 3-D fields: maps in the plane instead of space-time and Wigner figures
+_FIGURES_ND = {
+    "density": density_figure,
+    "spectrum": spectrum_plane_figure,
+    "conservation": _conservation_nd,
+    "entropies": entropies_figure,
 }
 
 
@@ -141,7 +228,10 @@ def standard_figures(ds, outdir, prefix: str = "", dpi: int = 120) -> list[Path]
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, make in _FIGURES.items():
+    figures = dict(_FIGURES_ND if "y" in ds.psi.dims else _FIGURES)
+    if "residual" in ds and "chemical_potential" in ds:
+        figures["relaxation"] = relaxation_figure
+    for name, make in figures.items():
         fig = make(ds)
         path = outdir / f"{prefix}{name}.png"
         fig.savefig(path, dpi=dpi)
