@@ -228,3 +228,23 @@ def test_blow_up_stops_with_a_message_and_keeps_the_output(tmp_path):
         physim.run(case, tmp_path / "b.h5", progress="none")
     with xr.open_dataset(tmp_path / "b.h5") as ds:
         assert ds.attrs["status"].startswith("failed") and ds.sizes["time"] == 1
+
+
+def test_epr_map_zooms_to_a_cluster_in_a_large_box():
+    import matplotlib
+    matplotlib.use("Agg")
+    from physim.plotting.active import epr_map_figure
+    n, L = 60, 120.0
+    b = (np.arange(n) + 0.5) * L / n
+    rho = np.zeros((n, n))
+    rho[28:33, 29:31] = 3.0
+    res = xr.Dataset({"density": (("bx", "by"), rho), "epr_density": (("bx", "by"), 2 * rho),
+                      "current": (("c", "bx", "by"), np.zeros((2, n, n)))},
+                     coords={"bx": b, "by": b}, attrs={"convention": "full"})
+    fig = epr_map_figure(res)
+    for ax in fig.axes[:2]:  # the two maps (then the colour bars)
+        x0, x1 = ax.get_xlim()
+        assert x0 == pytest.approx(26 * 2.0) and x1 == pytest.approx(35 * 2.0)
+    res["density"][:] = 1.0  # a filled box is shown whole
+    fig = epr_map_figure(res)
+    assert fig.axes[0].get_xlim() == pytest.approx((0, L))

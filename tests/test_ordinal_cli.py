@@ -140,3 +140,25 @@ def test_hc_plane_has_a_legend_and_the_classifier_cut():
     assert set(np.unique(idx[ok])) == {0.0, 1.0, 2.0}
     regimes = np.array(o.REGIMES)[idx[ok].astype(int)]
     assert np.array_equal(regimes, o.classify(Hg[ok], Cg[ok], 5))
+
+
+def test_hc_plane_labels_do_not_cover_each_other():
+    """Close points (a sine and an orbit, the Hénon and logistic maps) get labels on
+    different sides: no two label boxes, and no label and region name, overlap."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from physim.plotting.ordinal import hc_plane
+    ax = hc_plane([0.51, 0.52, 0.62, 0.68, 0.59, 0.9, 0.99],
+                  [0.393, 0.388, 0.405, 0.40, 0.37, 0.12, 0.002], 5,
+                  labels=["sine", "galactic_orbit", "henon", "logistic", "double_pendulum",
+                          "pink_noise", "white_noise"])
+    r = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts]
+    frame = ax.get_window_extent(r)
+    names = [t.get_window_extent(r) for t in ax.texts if t.get_text() in
+             ("sine", "galactic_orbit", "henon", "logistic", "double_pendulum")]
+    assert len(names) == 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)

@@ -46,17 +46,19 @@ def epr_map_figure(res):
     ext = [0, float(res.bx[-1] + res.bx[0]), 0, float(res.by[-1] + res.by[0])]
     im = a1.imshow(res.epr_density.T, origin="lower", extent=ext, cmap="magma")
     fig.colorbar(im, ax=a1, shrink=0.8, label="EPR per unit area (k_B / time / length²)")
-    # the current averaged over blocks of bins (a bin's own mean is mostly noise), drawn where
-    # the density is at least a tenth of its peak, the longest arrow one block long
-    nb = res.sizes["bx"]
-    step = max(1, nb // 12)
-    m = nb // step * step
-    blocks = res.current.values[:, :m, :m].reshape(2, m // step, step, m // step, step)
-    jc = blocks.mean(axis=(2, 4))
-    rho = res.density.values[:m, :m].reshape(m // step, step, m // step, step).mean(axis=(1, 3))
-    centres = res.bx.values[:m].reshape(-1, step).mean(axis=1)
-    X, Y = np.meshgrid(centres, res.by.values[:m].reshape(-1, step).mean(axis=1), indexing="ij")
-    keep = rho >= 0.1 * rho.max() if rho.max() > 0 else np.zeros_like(rho, bool)
+    # the current averaged over blocks of bins (a bin's own mean is mostly noise), about 12
+    # blocks across what is shown, drawn where the density is at least a tenth of its
+    # peak, the longest arrow one block long
+    (i0, i1), (j0, j1) = _occupied_bins(res) or ((0, res.sizes["bx"]), (0, res.sizes["by"]))
+    step = max(1, max(i1 - i0, j1 - j0) // 12)
+    mi, mj = (i1 - i0) // step * step, (j1 - j0) // step * step
+    cur = res.current.values[:, i0:i0 + mi, j0:j0 + mj]
+    jc = cur.reshape(2, mi // step, step, mj // step, step).mean(axis=(2, 4))
+    rho = res.density.values[i0:i0 + mi, j0:j0 + mj].reshape(
+        mi // step, step, mj // step, step).mean(axis=(1, 3))
+    X, Y = np.meshgrid(res.bx.values[i0:i0 + mi].reshape(-1, step).mean(axis=1),
+                       res.by.values[j0:j0 + mj].reshape(-1, step).mean(axis=1), indexing="ij")
+    keep = rho >= 0.1 * rho.max() if rho.size and rho.max() > 0 else np.zeros(rho.shape, bool)
     if keep.any():
         size = np.hypot(jc[0], jc[1])[keep].max()
         width = step * float(res.bx[1] - res.bx[0])
@@ -68,10 +70,40 @@ def epr_map_figure(res):
     a1.set_title(f"EPR ({res.attrs['convention']}) and probability current (arrows)",
                  fontsize=10)
     a2.set_title("number density", fontsize=10)
+    window = _occupied_window(res)
     for ax in (a1, a2):
         ax.set_xlabel("x (length units)")
         ax.set_ylabel("y (length units)")
+        if window is not None:  # a cluster in a large box: show where the particles are
+            ax.set_xlim(*window[0])
+            ax.set_ylim(*window[1])
+    if window is not None:
+        a2.set_title("number density (zoomed to the occupied bins)", fontsize=10)
     return fig
+
+
+def _occupied_bins(res, pad: int = 2, fraction: float = 0.25):
+    """((i0, i1), (j0, j1)): the bins with particles, padded by ``pad`` bins, when they fill
+    less than ``fraction`` of the box (a cluster in a large box); None otherwise."""
+    occ = np.asarray(res.density.values) > 0
+    if not occ.any():
+        return None
+    ix, iy = np.nonzero(occ.any(axis=1))[0], np.nonzero(occ.any(axis=0))[0]
+    nx, ny = occ.shape
+    i0, i1 = max(ix[0] - pad, 0), min(ix[-1] + pad + 1, nx)
+    j0, j1 = max(iy[0] - pad, 0), min(iy[-1] + pad + 1, ny)
+    if (i1 - i0) * (j1 - j0) >= fraction * nx * ny:
+        return None
+    return (int(i0), int(i1)), (int(j0), int(j1))
+
+
+def _occupied_window(res):
+    """The axis limits around :func:`_occupied_bins`, or None."""
+    bins = _occupied_bins(res)
+    if bins is None:
+        return None
+    dx, dy = float(res.bx[1] - res.bx[0]), float(res.by[1] - res.by[0])
+    return tuple((a * d, b * d) for (a, b), d in zip(bins, (dx, dy)))
 
 
 def _radius(ds):

@@ -70,9 +70,6 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
             colours = "tab:purple"
         ax.scatter(H, C, c=colours, s=scatter.pop("s", 28), zorder=3, edgecolors="k",
                    linewidths=0.4, **scatter)
-        for i, lab in enumerate(labels or []):
-            ax.annotate(str(lab), (H[i], C[i]), textcoords="offset points", xytext=(4, 4),
-                        fontsize=8)
     if legend:
         ax.legend(handles=handles, fontsize=7, loc="lower left", framealpha=0.85)
     name = {"shannon": "", "renyi": f" (Renyi, alpha = {order:g})",
@@ -82,6 +79,8 @@ def hc_plane(H=(), C=(), n: int = 5, *, labels=None, ax=None, kind="shannon", or
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.08 * float(np.max(o.curves(n, kind, order)[3])))
     ax.set_title(f"complexity-entropy plane, n = {n}", fontsize=10)
+    if H.size and labels:  # after the limits: the labels are placed in display space
+        _label_points(ax, H, C, labels)
     return ax
 
 
@@ -177,3 +176,37 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
     paths.append(outdir / f"{prefix}sampling_scan.png")
     fig.savefig(paths[-1], dpi=110)
     return paths
+
+
+# label offsets tried in turn (points; right of / left of, above / below the marker)
+_OFFSETS = ((4, 4, "left", "bottom"), (-4, 4, "right", "bottom"), (4, -4, "left", "top"),
+            (-4, -4, "right", "top"), (0, 9, "center", "bottom"), (0, -9, "center", "top"))
+
+
+def _label_points(ax, H, C, labels):
+    """Name the points, each label on the first side of its marker where it stays inside
+    the axes and covers no label placed before (close series such as a sine and an orbit,
+    or the Hénon and logistic maps, overlapped)."""
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed = [t.get_window_extent(renderer) for t in ax.texts]  # the regions' names
+
+    def fits(box, free):
+        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
+                  and box.y1 <= frame.y1)
+        return inside and (not free or not any(box.overlaps(b) for b in placed))
+
+    for i, lab in enumerate(labels):
+        # free and inside; else inside; else the first side
+        for free in (True, False, None):
+            for dx, dy, ha, va in _OFFSETS:
+                text = ax.annotate(str(lab), (H[i], C[i]), textcoords="offset points",
+                                   xytext=(dx, dy), ha=ha, va=va, fontsize=8)
+                box = text.get_window_extent(renderer)
+                if free is None or fits(box, free):
+                    break
+                text.remove()
+            else:
+                continue
+            break
+        placed.append(box)
