@@ -162,3 +162,17 @@ def test_hc_plane_labels_do_not_cover_each_other():
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
     assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)
+
+
+def test_plot_of_a_map_skips_the_sampling_scan_with_one_line(tmp_path, caplog):
+    """A map has one sampling interval (its natural time is about one iterate): the scan
+    figure would be one point beside a window it cannot reach."""
+    import logging
+
+    import physim
+    from physim.plotting.ordinal import standard_figures
+    out = physim.run("cases/peccary/henon.toml", tmp_path / "h.h5", progress="none")
+    with caplog.at_level(logging.WARNING, logger="physim"), physim.open(out) as ds:
+        paths = standard_figures(ds.load(), tmp_path / "figs")
+    assert [p.name for p in paths] == ["series.png", "hc_plane.png"]
+    assert "sampling-scan figure skipped: the series allows 1 sampling interval" in caplog.text

@@ -5,6 +5,7 @@ given ``ax`` (e.g. from pyplot in a notebook) and returns it.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ from matplotlib.figure import Figure
 
 from ..analysis import ordinal as o
 from .canvas import figure
+
+log = logging.getLogger("physim")
 
 REGIME_COLOURS = {"regular": "tab:blue", "complex": "tab:red", "stochastic": "tab:gray",
                   "undetermined": "tab:olive"}
@@ -172,6 +175,12 @@ def standard_figures(ds, outdir, prefix: str = "") -> list[Path]:
             scan = o.sampling_scan(ds[var], n)
         except ValueError:
             return paths
+    if scan.sizes["delay"] < 3:
+        log.warning("sampling-scan figure skipped: the series allows %d sampling interval(s) "
+                    "(t_pat / t_nat from %.3g); a scan needs 3 or more (a map's natural time "
+                    "is about one iterate: it has no finer sampling to choose)",
+                    scan.sizes["delay"], float(np.min(scan["t_pat_ratio"])))
+        return paths
     fig = scan_figure(scan)
     paths.append(outdir / f"{prefix}sampling_scan.png")
     fig.savefig(paths[-1], dpi=110)
