@@ -4,7 +4,7 @@
     python benchmarks/nlse_scaling.py --dim 3 --n 64 --ranks 1 2 4 --decomposition slab pencil
 
 Launches itself under ``mpiexec -n P`` for each P: the trapped-GPE right-hand
-side (interaction picture, 2/3 dealiasing, harmonic V) on an n^dim grid, integrated
+side (interaction picture, no dealiasing (the default), harmonic V) on an n^dim grid, integrated
 by DOP853 for a fixed number of accepted steps (the steps are the same on every
 rank count and decomposition: the results are bitwise the same). In 3-D,
 ``--decomposition`` picks slabs (grid (P, 1)) and/or pencils (the grid

@@ -1,4 +1,6 @@
 """Each NLSE case file against its exact solution or closed-form prediction."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,27 @@ def test_noise_seed_reproducible(tmp_path, repo_root):
                                progress="none")).load()
     assert np.array_equal(a.psi.values, b.psi.values)
     assert not np.array_equal(a.psi.values, c.psi.values)
+
+
+def test_an_under_resolved_run_warns_once_and_names_the_fix(tmp_path, caplog):
+    """The modulation instability at N = 128 fills the grid's band by t = 25 (momentum
+    off by 5e-3): one warning naming grid.N; at N = 256 it stays resolved (share 3e-11)."""
+    import logging
+    cases = Path(__file__).resolve().parents[1] / "cases" / "nlse"
+    with caplog.at_level(logging.WARNING, logger="physim"):
+        physim.run(cases / "modulation_instability.toml", tmp_path / "a.h5",
+                   overrides=["grid.N=128", "output.every=5.0"], progress="none")
+    hits = [r.getMessage() for r in caplog.records if "under-resolved" in r.getMessage()]
+    assert len(hits) == 1 and "raise grid.N" in hits[0] and "dealias" not in hits[0], hits
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="physim"):
+        physim.run(cases / "modulation_instability.toml", tmp_path / "b.h5",
+                   overrides=["grid.N=128", "output.every=5.0", "numerics.dealias=0.6666666666666666"],
+                   progress="none")
+    hits = [r.getMessage() for r in caplog.records if "under-resolved" in r.getMessage()]
+    assert len(hits) == 1 and "numerics.dealias = 0.666667 keeps only" in hits[0], hits
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="physim"):
+        physim.run(cases / "modulation_instability.toml", tmp_path / "c.h5",
+                   overrides=["output.every=5.0"], progress="none")
+    assert not [r for r in caplog.records if "under-resolved" in r.getMessage()]

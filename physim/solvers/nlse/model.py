@@ -114,7 +114,7 @@ class NLSE:
     field is split over (default: one rank); ``grid``: its process grid (P0, P1) (default
     (P, 1): slabs along x; 3-D with P1 > 1: pencils, split along x and y)."""
 
-    def __init__(self, L, N, beta: float = 0.5, gamma: float = 1.0, dealias: float = 2 / 3,
+    def __init__(self, L, N, beta: float = 0.5, gamma: float = 1.0, dealias: float = 1.0,
                  filter: bool = False, filter_alpha: float = 36.0, filter_order: float = 36.0,
                  *, potential=None, imaginary: bool = False, comm=None, transform: str = "auto",
                  grid: tuple[int, int] | None = None):
@@ -163,6 +163,7 @@ class NLSE:
         if dim == 1:
             self.k_cut = self.k_cut[0]
         self.filtered = bool(filter) or dealias < 1
+        self.dealias = float(dealias)
         self._k2 = [(self._kunit[a] * np.arange(self._mmax[a] + 1)) ** 2 for a in range(dim)]
 
         # the local spectral block as a 3-D view: axes of the field, padded at the front
@@ -413,6 +414,24 @@ class NLSE:
         rot = X * dy_psi - Y * dx_psi
         density = psi.real * rot.imag - psi.imag * rot.real  # Im(conj(psi) * rot)
         return self.cell * self._physical_sum(density)
+
+    def edge_share(self, c) -> float:
+        """The share of the power in the top sixth of the kept band (5/6 k_cut < |k| <= k_cut,
+        |k| the largest of |k_a| / k_Nyq,a): ~0 on a resolved field. Collective."""
+        band = self._full.get("edge")
+        if band is None:
+            kn = np.zeros(self._shape3)
+            for slot, (m, a) in enumerate(zip(self._absm3, self._axes3)):
+                if a is not None:
+                    shape = [1, 1, 1]
+                    shape[slot] = m.size
+                    kn = np.maximum(kn, m.reshape(shape) / (self.Ns[a] / 2))
+            band = (kn > 5 / 6 * self.dealias) & (kn <= self.dealias * (1 + 1e-12))
+            band = self._full["edge"] = band.reshape(self.local_spectral_shape)
+        a2 = c.real ** 2 + c.imag ** 2
+        a2 = a2.reshape(self.local_spectral_shape)
+        total = self._spectral_sum(a2)
+        return float(self._spectral_sum(np.where(band, a2, 0.0)) / total) if total > 0 else 0.0
 
     def invariants(self, c) -> dict:
         """Mass, momentum (per axis), L_z (2-D, 3-D), energy, the scheme's own H_M; μ and
