@@ -83,14 +83,25 @@ class DisparateMixture:
         a, mu, s = exchange_factors(self.m_L, self.m_H, self.gamma, T_L, T_H)
         return a * s, mu * s, s
 
-    def step(self, fs, dt: float):
+    def step(self, fs, dt: float, lost=None):
+        """One AP step of length dt. ``lost``: the light momentum the Lorentz collisions
+        already took in this step elsewhere (the AP light transport in x,
+        ``ap_space.LightDiffusion``, relaxes the light with them): the Lorentz step is then
+        skipped, the heavy receives ``lost`` and the step's total momentum and energy
+        change by what the heavy gains, lost and u_H . lost (the light's loss in the lab
+        frame: the collisions are elastic in the heavy's frame)."""
         f_L, f_H = fs
         gL, gH = self.grids
         n_H, u_H, T_H = gH.moments(f_H, self.m_H)
         lorentz, coef, s = self._factors(fs)
-        p0 = self._momentum(0, f_L)
-        new_L = self.light.lorentz_step(f_L, n_H, u_H, dt, lorentz)
-        lost = p0 - self._momentum(0, new_L)  # what the heavy species must receive
+        target = None
+        if lost is None:
+            p0 = self._momentum(0, f_L)
+            new_L = self.light.lorentz_step(f_L, n_H, u_H, dt, lorentz)
+            lost = p0 - self._momentum(0, new_L)  # what the heavy species must receive
+        else:
+            new_L, lost = f_L, np.asarray(lost, float)
+            target = np.r_[0.0, 0.0, lost, float(u_H @ lost)]
         # the slow exchange before the self-collisions, so that each step ends on their
         # relaxation: the light's implicitly (radial, tridiagonal: the hard-sphere rate
         # grows with |c|), the heavy's explicitly, sub-cycled where one step of dt would
@@ -109,7 +120,7 @@ class DisparateMixture:
             new_H = new_H + h * self.heavy(new_H, beta, centre, T_seen)
         new_H = self._penalised(1, new_H, dt)
         dL, dH = project_conservative([new_L - f_L, new_H - f_H], self._C, self._share,
-                                      weights=[np.maximum(new_L, 0) / gL.dv,
+                                      target=target, weights=[np.maximum(new_L, 0) / gL.dv,
                                                np.maximum(new_H, 0) / gH.dv])
         return [f_L + dL, f_H + dH]
 
