@@ -130,6 +130,13 @@ SECTIONS = {
                                "the right wall, along the wall (Couette flow)", length=2),
         "limiter": Param("vanleer", str, "slope limiter of the transport (upwind: first order)",
                          choices=tuple(LIMITERS)),
+        "light_transport": Param("explicit", str, "transport of the light species with "
+                                 "scheme.kind = 'ap': explicit (the flux-limited upwind "
+                                 "scheme, dt <= dx / velocity.L); ap (asymptotic-preserving "
+                                 "micro-macro step with the Lorentz relaxation implicit: "
+                                 "its diffusive limit at any dt, which is then bounded by "
+                                 "the heavy's transport, dt <= dx / L_heavy; periodic box, "
+                                 "one rank)", choices=("explicit", "ap")),
     },
     "initial": INITIAL,
     "time": {
@@ -295,14 +302,29 @@ def _space_checks(p):
     problems = []
     if cells < 4:
         problems.append(f"space.cells = {cells}: expected 0 (homogeneous) or at least 4")
-    # the light grid is the widest: the transport's Courant number is dt max|v_x| / dx
-    limit = p["space"]["length"] / cells / p["velocity"]["L"]
+    light_ap = p["space"]["light_transport"] == "ap"
+    if light_ap and p["scheme"]["kind"] != "ap":
+        problems.append(f"space.light_transport = 'ap': needs scheme.kind = 'ap' (a light "
+                        f"and a heavy species), got {p['scheme']['kind']!r}")
+        return problems  # its step limit would be the explicit one's: beside the point
+    if light_ap and p["space"]["boundary"] != "periodic":
+        problems.append(f"space.light_transport = 'ap': needs space.boundary = 'periodic' "
+                        f"(got {p['space']['boundary']!r})")
+    # the light grid is the widest: the transport's Courant number is dt max|v_x| / dx;
+    # with the AP light transport only the heavy streams explicitly
+    if light_ap and len(masses(p)) == 2:
+        m = masses(p)
+        width, name = heavy_half_width(p, (m[0] / m[1]) ** 0.5), "velocity.L_heavy"
+    else:
+        width, name = p["velocity"]["L"], "velocity.L"
+    limit = p["space"]["length"] / cells / width
     t = p["time"]
     longest = t["dt"] if t["growth"] == 1 else (t["dt_max"] or float("inf"))
     if longest > limit * (1 + 1e-12):
         key = "time.dt" if t["growth"] == 1 else "time.dt_max"
         problems.append(f"{key} = {longest:g}: the transport needs dt <= dx / max|v_x| = "
-                        f"{limit:.6g} (dx = space.length / space.cells, max|v_x| = velocity.L)")
+                        f"{limit:.6g} (dx = space.length / space.cells, max|v_x| = {name}"
+                        f" = {width:.6g})")
     return problems
 
 

@@ -6,6 +6,12 @@ cell (RK4 for ``scheme.kind = "full"``, the BGK-penalised step for ``"penalised"
 asymptotic-preserving step for ``"ap"``), another half step of streaming. With RK4 the
 splitting is second order; the penalised and AP collision steps are first order.
 
+``space.light_transport = "ap"`` (with ``scheme.kind = "ap"``, periodic, one rank): the
+light species takes instead the asymptotic-preserving step of ``ap_space.LightDiffusion``
+(its transport with the Lorentz relaxation, implicit), between the heavy's two half steps
+of streaming, and the cells' collision step leaves out the Lorentz part; the step is then
+bounded by the heavy's transport, not by the light's speed.
+
 How a run uses the MPI ranks: the cells are split in blocks over the ranks
 (``physim.parallel.Decomposition``); streaming swaps two ghost cells with the neighbours,
 collisions are local to each cell, and the sums over x (mass, momentum, energy, H) are
@@ -21,6 +27,7 @@ from ...parallel import Decomposition, SerialComm, ordered_sum_rows
 from .schema import masses, names, species_values
 from .simulation import (LayoutError, Stepping, collision_model, given_initial,
                          homogeneous_initial, velocity_grids)
+from .ap_space import LightDiffusion
 from .transport import GHOSTS, Streaming
 
 
@@ -52,6 +59,13 @@ class SpatialSimulation(Stepping):
         self.streams = [Streaming(comm, self.dx, g.axis, g.d, sp["boundary"], sp["limiter"],
                                   self._walls(g, m) if sp["boundary"] == "diffuse" else None)
                         for g, m in zip(self.grids, self.masses)]
+        self.light = None
+        if sp["light_transport"] == "ap":
+            if comm.size > 1:
+                raise LayoutError(f"space.light_transport = 'ap' runs on one rank (its "
+                                  f"implicit systems span the whole of x); launched on "
+                                  f"{comm.size}")
+            self.light = LightDiffusion(self.mixture, self.dx)
         self._C = [g.conserved_basis(m) for g, m in zip(self.grids, self.masses)]
         self._schedule()
 
@@ -98,7 +112,8 @@ class SpatialSimulation(Stepping):
         sp = self.params["space"]
         return {"masses": np.array(self.masses), "species_names": ",".join(self.names),
                 "dim": self.d, "cells": self.cells, "dx": self.dx, "length": self.length,
-                "boundary": sp["boundary"], "wall_temperature": np.array(sp["wall_temperature"]),
+                "boundary": sp["boundary"], "light_transport": sp["light_transport"],
+                "wall_temperature": np.array(sp["wall_temperature"]),
                 "wall_velocity": np.array(sp["wall_velocity"]), "mpi_ranks": self.comm.size,
                 "mpi_rank": self.comm.rank, "split_dim": self.split_dim,
                 "convention": ("df_i/dt + v_x df_i/dx = sum_j Q_ij(f_i, f_j); B_ij = rate_ij "
@@ -136,7 +151,16 @@ class SpatialSimulation(Stepping):
 
     # ---- the step ----------------------------------------------------------------------------
     def advance(self, fs: list, dt: float) -> list:
-        """Strang splitting: stream dt/2, collide dt in every cell, stream dt/2."""
+        """Strang splitting: stream dt/2, collide dt in every cell, stream dt/2. With the AP
+        light transport: the heavy streams dt/2, the light takes its AP step of dt
+        (transport and Lorentz relaxation, ``ap_space``), the cells collide without the
+        Lorentz step (the heavy receives the momentum it took), the heavy streams dt/2."""
+        if self.light is not None:
+            f_H = self.streams[1](fs[1], 0.5 * dt)
+            f_L, lost = self.light(fs[0], f_H, dt)
+            for i in range(len(self.x)):
+                f_L[i], f_H[i] = self.mixture.step([f_L[i], f_H[i]], dt, lost=lost[i])
+            return [f_L, self.streams[1](f_H, 0.5 * dt)]
         fs = [stream(f, 0.5 * dt) for stream, f in zip(self.streams, fs)]
         if self.collide:
             for i in range(len(self.x)):
