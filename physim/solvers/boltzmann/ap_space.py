@@ -22,8 +22,10 @@ kernel of the Lorentz operator; g the anisotropic rest) and solves, per step dt
    Laplacian, one cyclic tridiagonal system per velocity node;
 2. micro: (1 + dt nu) g' + dt v_x D_x^up g' = g - dt (I - Pi)[v_x D_x fbar'], implicit
    first-order upwind, one cyclic bidiagonal system per velocity node; g' <- (I - Pi) g';
-3. f' = fbar' + g', with the cell's mass put back to the flux-form balance of step 1 (the
-   spherical mean holds mass to its interpolation error only), so the light mass is
+3. f' = fbar' + g', corrected (in the L2(1/f) metric, ``project_conservative``) so that
+   each cell's mass, momentum and energy change as the face fluxes of step 1 and the
+   Lorentz friction say (the spherical mean holds them to its interpolation error only):
+   the light mass, and with the heavy's share the total momentum and energy, are
    conserved to round-off.
 
 As dt nu -> inf, g' -> -(I - Pi) v_x D_x fbar' / nu and step 1 is backward Euler for the
@@ -40,6 +42,8 @@ Periodic boxes on one rank only: the implicit systems run along the whole of x.
 from __future__ import annotations
 
 import numpy as np
+
+from .velocity import project_conservative
 
 
 def _cyclic_tridiagonal(lo, di, up, r):
@@ -101,6 +105,7 @@ class LightDiffusion:
         self.mean = model.light.mean
         self.v = g.mesh()
         self.vx = self.v[0]
+        self._C = g.conserved_basis(model.m_L)
 
     def _pi(self, h, u):
         """The spherical mean of every cell's h about that cell's u_H."""
@@ -152,17 +157,31 @@ class LightDiffusion:
         g_new = np.where(right, fwd, bwd)
         g_new = g_new - self._pi(g_new, u)
         f_new = fbar_new + g_new
-        # 3. each cell's mass from the flux form of step 1: sum over cells exact
-        dv = g_.dv
-        flux = F - kappa * dx / dt * (nxt(fbar_new) - fbar_new)  # the implicit diffusion
-        sumv = tuple(range(1, f_L.ndim))
-        target = f_L.sum(sumv) - (flux - prv(flux)).sum(sumv) * (dt / dx)
-        have = f_new.sum(sumv)
-        shape = fbar_new.sum(sumv)
-        f_new = f_new + ((target - have) / shape).reshape((-1,) + (1,) * (f_L.ndim - 1)) * fbar_new
         m_L = self.model.m_L
-        lost = dt * m_L * dv * np.stack([(va * nu * g_new).sum(sumv) for va in self.v], 1)
-        return f_new, lost
+        sumv = tuple(range(1, f_L.ndim))
+        lost = dt * m_L * g_.dv * np.stack([(va * nu * g_new).sum(sumv) for va in self.v], 1)
+        # 3. each cell's mass, momentum and energy from the flux form of step 1 (the same
+        # face fluxes for every moment: the sums over cells telescope) and the Lorentz
+        # collisions (the light loses ``lost`` and, elastic in the heavy's frame,
+        # u_H . lost of energy): the spherical means hold them to their interpolation
+        # error only
+        flux = F - kappa * dx / dt * (nxt(fbar_new) - fbar_new)  # with the implicit diffusion
+        change = -(flux - prv(flux)) * (dt / dx)
+        # the momentum: the pressure of fbar', as in step 2 (the micro step builds the
+        # light's momentum from it; with fbar the balance would be off by dt^2 d_x d_t p)
+        dp = vx * 0.5 * (fbar_new - fbar + nxt(fbar_new - fbar))
+        change_p = change - (dp - prv(dp)) * (dt / dx)
+        C = self._C
+        out = np.empty_like(f_new)
+        for j in range(len(f_new)):
+            target = C @ change[j].reshape(-1)
+            target[1:1 + d] = C[1:1 + d] @ change_p[j].reshape(-1)
+            target[1:1 + d] -= lost[j]
+            target[1 + d] -= u[j] @ lost[j]
+            out[j] = f_L[j] + project_conservative(
+                [f_new[j] - f_L[j]], [C], [list(range(d + 2))], target=target,
+                weights=[np.maximum(f_new[j], 0) / g_.dv])[0]
+        return out, lost
 
     def diffusion(self, f_L, f_H):
         """D per cell: < v_x^2 / nu > over the Maxwellian of the cell's light density and
