@@ -50,7 +50,6 @@ def _cyclic_tridiagonal(lo, di, up, r):
     """Solve lo_j x_{j-1} + di_j x_j + up_j x_{j+1} = r_j, j periodic (axis 0), batched over
     the other axes (Thomas with the Sherman-Morrison correction; the matrices here are
     strictly diagonally dominant)."""
-    n = len(di)
     gam = -di[0]
     alpha, beta = up[-1], lo[0]  # corners: A[n-1, 0], A[0, n-1]
     bb = di.copy()
