@@ -2,7 +2,8 @@
 from importlib import import_module
 
 SOLVERS = {"nlse": "physim.solvers.nlse", "peccary": "physim.solvers.peccary",
-           "active": "physim.solvers.active", "boltzmann": "physim.solvers.boltzmann"}
+           "active": "physim.solvers.active", "boltzmann": "physim.solvers.boltzmann",
+           "gnlse": "physim.solvers.nlse.fibre"}
 
 
 def get_solver(name: str):

@@ -223,6 +223,7 @@ class Simulation(contract.Simulation):
         if t1 - times[-1] > 1e-9 * every:
             times = np.append(times, t1)
         self.times = times
+        self.t_end = t1
         self.steppers = []
 
     # -- what the frame writes -------------------------------------------------
@@ -313,10 +314,14 @@ class Simulation(contract.Simulation):
             ctrl = Controller(ctrl.safety, ctrl.min_factor, ctrl.max_factor, num["pi_beta"])
         interaction = num["formulation"] == "interaction"
         return DOP853(model.rhs_interaction if interaction else model.rhs_lines, t0, c0,
-                      self.params["time"]["end"], rtol=num["rtol"], atol=num["atol"],
+                      self.t_end, rtol=num["rtol"], atol=num["atol"],
                       first_step=num["first_step"] or None, max_step=num["max_step"],
                       controller=ctrl, frame=model if interaction else None,
                       max_steps=num["max_steps"], norm=model.norm)
+
+    def _initial_coeffs(self, model, member):
+        """The integrator's initial state of ``member``."""
+        return model.to_coeffs(initial_field(model, self.params, member, self.psi0))
 
     def _member_models(self):
         # each member has its own frame anchor; the tables and grids are shared
@@ -354,8 +359,7 @@ class Simulation(contract.Simulation):
         """Yield the snapshots (``Record``s along time), and None after every step."""
         models = self._member_models()
         if resume is None:
-            cs = [mdl.to_coeffs(initial_field(mdl, self.params, i, self.psi0))
-                  for mdl, i in zip(models, self.members)]
+            cs = [self._initial_coeffs(mdl, i) for mdl, i in zip(models, self.members)]
             self.steppers = [self._stepper(mdl, c, self.times[0]) for mdl, c in zip(models, cs)]
             self.next = 1
             self._t_snap = self.times[0]

@@ -1,0 +1,181 @@
+"""Glue between the fibre GNLSE, the DOP853 stepper and the frame's output.
+
+The stepping, snapshots at ``output.every``, restart and the spreading of ensemble
+members over MPI ranks are those of the normalised NLSE (:mod:`..simulation`); the
+record axis is the frame's ``time`` axis, here the propagation distance z (units: the
+case's fibre.units). A single member runs on one rank (a 1-D field).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ....inputs import SOURCE_KINDS
+from ....io import Var
+from ....parallel import SerialComm, local_members, member_rng
+from ..simulation import LayoutError, Simulation as NLSESimulation
+from .model import C_NM_PS, GNLSE, raman_spectrum
+from .schema import pulse_t0
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def build_model(p: dict) -> GNLSE:
+    """The GNLSE of a validated case (lengths in the case's fibre.units)."""
+    f, g, r = p["fibre"], p["grid"], p["raman"]
+    raman, fraction = None, 0.0
+    if r["kind"] != "none" and r["fraction"] > 0:
+        fraction = r["fraction"]
+        kw = {}
+        if r["kind"] in ("blow_wood", "lin_agrawal"):
+            kw = dict(tau1=r["tau1"] * 1e-3, tau2=r["tau2"] * 1e-3)
+        if r["kind"] == "lin_agrawal":
+            kw.update(tau_b=r["tau_b"] * 1e-3, f_b=r["f_b"])
+        kind = r["kind"]
+
+        def raman(w):
+            return raman_spectrum(kind, w, **kw)
+    tau = None if f["tau_shock"] == 0 else f["tau_shock"] * 1e-3
+    if not f["self_steepening"]:
+        tau = 0.0
+    alpha = f["loss"] * math.log(10) / 10
+    return GNLSE(g["N"], g["window"], g["wavelength"], f["beta"], f["gamma"], alpha,
+                 tau_shock=tau, raman=raman, fraction=fraction,
+                 dealias=p["numerics"]["dealias"])
+
+
+def pulse_field(model: GNLSE, pulse: dict) -> np.ndarray:
+    """A(T) of a sech, gaussian or super_gaussian pulse section, in sqrt(W)."""
+    T0 = pulse_t0(pulse)
+    x = (model.T - pulse["delay"] * 1e-3) / T0
+    if pulse["kind"] == "sech":
+        env = 1 / np.cosh(np.clip(x, -700, 700))
+    else:
+        m = pulse.get("order", 1)
+        env = np.exp(-np.abs(x) ** (2 * m) / 2)
+    return np.sqrt(pulse["peak_power"]) * env * np.exp(-0.5j * pulse["chirp"] * x * x)
+
+
+class Simulation(NLSESimulation):
+    """One GNLSE run (or an ensemble of shot-noise realisations) on ``comm``."""
+
+    solver = "gnlse"
+    distributed = True
+
+    def __init__(self, params: dict, comm=None, inputs=None):
+        self.params = p = params
+        self.comm = comm = comm if comm is not None else SerialComm()
+        self.dim = 1
+        self.model = build_model(p)
+        self.A0 = (inputs.array("A", {"T": self.model.T}, complex, periodic=("T",))
+                   if p["pulse"]["kind"] in SOURCE_KINDS else None)
+        M = p["ensemble"]["members"]
+        self.ensemble = M > 1
+        if self.ensemble:
+            self.members = local_members(M, comm)
+            if comm.size > M:
+                log.warning("%d ranks for %d ensemble members: %d ranks stay idle",
+                            comm.size, M, comm.size - M)
+        else:
+            if comm.size > 1:
+                raise LayoutError(
+                    f"a GNLSE run is not split over ranks (launched on {comm.size}); run it "
+                    "on one rank, or ask for several shot-noise realisations with "
+                    "ensemble.members (they are spread over the ranks)")
+            self.members = range(1)
+        self.split_dim = "ensemble" if self.ensemble else "T"
+        self.lockstep = False
+        L, every = p["fibre"]["length"], p["output"]["every"]
+        n = int(np.floor(L / every * (1 + 1e-12))) + 1
+        times = every * np.arange(n)
+        if L - times[-1] > 1e-9 * every:
+            times = np.append(times, L)
+        self.times = times
+        self.t_end = L
+        self.steppers = []
+
+    # -- the initial state ------------------------------------------------------------
+    def _initial_coeffs(self, model, member):
+        pulse = self.params["pulse"]
+        A = self.A0.copy() if self.A0 is not None else pulse_field(model, pulse)
+        c = model.to_coeffs(A)
+        if self.params["noise"]["shot_noise"]:
+            c = c + model.shot_noise(member_rng(self.params["noise"]["seed"], member))
+        return c
+
+    # -- what the frame writes ----------------------------------------------------------
+    def coords(self) -> dict:
+        m = self.model
+        out = {}
+        if self.ensemble:
+            out["ensemble"] = (("ensemble",), np.arange(self.members.start, self.members.stop,
+                                                        dtype=np.int64),
+                               {"units": "1", "long_name": "realisation index"})
+        out["T"] = (("T",), m.T, {"units": "ps", "long_name": "retarded time T"})
+        nu = m.frequency
+        out["frequency"] = (("frequency",), nu, {"units": "THz",
+                                                 "long_name": "optical frequency nu"})
+        out["wavelength"] = (("frequency",), C_NM_PS / nu,
+                             {"units": "nm", "long_name": "wavelength c / nu"})
+        return out
+
+    def variables(self) -> dict[str, Var]:
+        lead = self._lead()
+
+        def scalar(units, long_name):
+            return Var(lead, np.float64, {"units": units, "long_name": long_name})
+        return {
+            "A": Var(lead + ("T",), np.complex128,
+                     {"units": "W^(1/2)", "long_name": "field envelope A(z, T)"}),
+            "spectrum": Var(lead + ("frequency",), np.float64,
+                            {"units": "pJ/THz", "long_name": "energy spectral density "
+                             "|A~(nu)|^2, A~ = int A exp(i omega T) dT"}),
+            "energy": scalar("pJ", "pulse energy int |A|^2 dT"),
+            "photon_number": scalar("1", "photon number sum |A~|^2 / (hbar omega) dnu"),
+            "peak_power": scalar("W", "peak power max |A|^2"),
+            "mean_frequency": scalar("THz", "spectral centroid int nu |A~|^2 / int |A~|^2"),
+        }
+
+    def attrs(self) -> dict:
+        p, m = self.params, self.model
+        unit = p["fibre"]["units"]
+        out = {"N": m.N, "window_ps": m.window, "wavelength_nm": m.wavelength,
+               "carrier_frequency_THz": m.nu0, "tau_shock_ps": m.tau_shock,
+               "raman_fraction": m.fraction, "formulation": p["numerics"]["formulation"],
+               "mpi_ranks": self.comm.size, "mpi_rank": self.comm.rank,
+               "split_dim": self.split_dim,
+               "time_attrs": {"units": unit, "long_name": "propagation distance z"},
+               "convention": "dA/dz = -alpha/2 A + sum_n i^(n+1) beta_n/n! d_T^n A + i gamma "
+                             "(1 + i tau_shock d_T)[A((1-f_R)|A|^2 + f_R h_R*|A|^2)], "
+                             "T in [-W/2, W/2); the record axis 'time' is z"}
+        if self.ensemble:
+            out["members"] = p["ensemble"]["members"]
+            out["seeding"] = "member i: shot noise from numpy default_rng([noise.seed, i])"
+        return out
+
+    def restart_variables(self) -> dict[str, Var]:
+        lead = ("ensemble",) if self.ensemble else ()
+        full = (len(self.members), self.model.N) if self.ensemble else (self.model.N,)
+        return {name: Var(lead + ("spectral_0",), np.complex128, {}, shape=full)
+                for name in ("y", "f")}
+
+    def _snapshot_one(self, model, c) -> dict:
+        A = model.to_field(c)
+        return {"A": A, "spectrum": model.spectrum(c), "energy": model.energy(c),
+                "photon_number": model.photon_number(c),
+                "peak_power": float(np.max(A.real ** 2 + A.imag ** 2)),
+                "mean_frequency": model.mean_frequency(c)}
+
+    def _snapshot(self, cs) -> dict:
+        parts = [self._snapshot_one(self.model, c) for c in cs]
+        if not self.ensemble:
+            return parts[0]
+        names = self.variables()
+        if not parts:  # a rank without members
+            n = self.model.N
+            return {k: np.empty((0, n), dtype=np.complex128 if k == "A" else float)
+                    if k in ("A", "spectrum") else np.empty(0) for k in names}
+        return {k: np.stack([q[k] for q in parts]) for k in names}
