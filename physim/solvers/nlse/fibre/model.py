@@ -166,6 +166,7 @@ class GNLSE:
         self.tau_shock = 1.0 / self.omega0 if tau_shock is None else float(tau_shock)
         self.fraction = float(fraction) if raman is not None else 0.0
         self.fft = PlainFFT1D(self.N)
+        self.local_spectral_shape = self.local_physical_shape = (self.N,)
         self.norm = _Norm(self.N)
 
         w = self.omega
