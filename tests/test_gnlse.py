@@ -232,3 +232,11 @@ def test_km_units_same_run(tmp_path):
     da, db = run(tmp_path, a, "m.h5"), run(tmp_path, b, "km.h5")
     assert db.time.attrs["units"] == "km"
     assert rel_l2(db.A.values[-1], da.A.values[-1]) < 1e-8
+
+
+def test_standard_figures(tmp_path):
+    from physim.plotting import standard_figures
+    ds = run(tmp_path, case(0.4, raman={"kind": "blow_wood"}))
+    paths = standard_figures(ds, tmp_path / "fig")
+    assert sorted(p.name for p in paths) == ["invariants.png", "spectral_evolution.png",
+                                             "spectrum.png", "temporal_evolution.png"]

@@ -11,7 +11,8 @@ from pathlib import Path
 # solver name -> module with standard_figures(ds, outdir, prefix="")
 SOLVERS: dict[str, str] = {"nlse": "physim.plotting.nlse", "peccary": "physim.plotting.ordinal",
                            "active": "physim.plotting.active",
-                           "boltzmann": "physim.plotting.boltzmann"}
+                           "boltzmann": "physim.plotting.boltzmann",
+                           "gnlse": "physim.plotting.gnlse"}
 
 
 def register(solver: str, module: str) -> None:

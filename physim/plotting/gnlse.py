@@ -1,0 +1,118 @@
+"""Standard figures of a fibre GNLSE run (solver = "gnlse"): the spectral and temporal
+evolution maps in dB, the output spectrum against wavelength, and the photon number
+and energy against z. Each ``*_figure(ds)`` takes the output (physim.open) and returns a
+matplotlib Figure; ensemble outputs show member 0 (``member=``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .canvas import figure
+
+
+def _title(ds) -> str:
+    return ds.attrs.get("title") or ds.attrs.get("case_name") or "GNLSE"
+
+
+def _member(da, member):
+    return da.isel(ensemble=member) if "ensemble" in da.dims else da
+
+
+def _db(x, floor):
+    with np.errstate(divide="ignore"):
+        d = 10 * np.log10(x / np.max(x))
+    return np.maximum(d, -floor)
+
+
+def _zlabel(ds):
+    return f"z ({ds.time.attrs.get('units', 'm')})"
+
+
+def spectral_evolution_figure(ds, dynamic_range: float = 40.0, member: int = 0) -> Figure:
+    """|A~(lambda, z)|^2 in dB below the overall peak, against wavelength (nm) and z."""
+    s = _member(ds.spectrum, member).transpose("time", "frequency").values
+    lam = ds.wavelength.values
+    order = np.argsort(lam)
+    fig, (ax,) = figure(1, 6.4, 4.2)
+    mesh = ax.pcolormesh(lam[order], ds.time, _db(s[:, order], dynamic_range),
+                         shading="nearest", cmap="magma", vmin=-dynamic_range, vmax=0,
+                         rasterized=True)
+    fig.colorbar(mesh, ax=ax, label="spectrum (dB)")
+    keep = lam[(s >= s.max() * 10 ** (-dynamic_range / 10)).any(axis=0)]
+    if keep.size:
+        pad = 0.05 * (keep.max() - keep.min())
+        ax.set_xlim(keep.min() - pad, keep.max() + pad)
+    ax.set(xlabel="wavelength (nm)", ylabel=_zlabel(ds),
+           title=f"{_title(ds)}: spectral evolution")
+    return fig
+
+
+def temporal_evolution_figure(ds, dynamic_range: float = 40.0, member: int = 0) -> Figure:
+    """|A(T, z)|^2 in dB below the overall peak, against T (ps) and z."""
+    p = np.abs(_member(ds.A, member).transpose("time", "T").values) ** 2
+    T = ds.T.values
+    fig, (ax,) = figure(1, 6.4, 4.2)
+    mesh = ax.pcolormesh(T, ds.time, _db(p, dynamic_range), shading="nearest",
+                         cmap="magma", vmin=-dynamic_range, vmax=0, rasterized=True)
+    fig.colorbar(mesh, ax=ax, label="power (dB)")
+    keep = T[(p >= p.max() * 10 ** (-dynamic_range / 10)).any(axis=0)]
+    if keep.size:
+        pad = 0.05 * (keep.max() - keep.min())
+        ax.set_xlim(keep.min() - pad, keep.max() + pad)
+    ax.set(xlabel="T (ps)", ylabel=_zlabel(ds), title=f"{_title(ds)}: temporal evolution")
+    return fig
+
+
+def output_spectrum_figure(ds, dynamic_range: float = 60.0, member: int = 0) -> Figure:
+    """The input and output spectra in dB against wavelength."""
+    s = _member(ds.spectrum, member).transpose("time", "frequency").values
+    lam = ds.wavelength.values
+    order = np.argsort(lam)
+    fig, (ax,) = figure(1, 6.4, 4.2)
+    for i, label in ((0, "input"), (-1, "output")):
+        ax.plot(lam[order], _db(s[i, order], dynamic_range) if i == 0 else
+                np.maximum(10 * np.log10(np.maximum(s[i, order], 1e-300) / s[0].max()),
+                           -dynamic_range), label=f"{label}, z = {float(ds.time[i]):g}")
+    keep = lam[(s[[0, -1]] >= s[0].max() * 10 ** (-dynamic_range / 10)).any(axis=0)]
+    if keep.size:
+        pad = 0.05 * (keep.max() - keep.min())
+        ax.set_xlim(keep.min() - pad, keep.max() + pad)
+    ax.set(xlabel="wavelength (nm)", ylabel="dB (input peak = 0)", ylim=(-dynamic_range, 5),
+           title=f"{_title(ds)}: spectrum")
+    ax.legend()
+    return fig
+
+
+def invariants_figure(ds, member: int = 0) -> Figure:
+    """Photon number and energy against z, relative to z = 0."""
+    fig, (ax,) = figure(1, 6.4, 4.2)
+    z = ds.time.values
+    for name in ("photon_number", "energy"):
+        q = np.asarray(_member(ds[name], member).values, dtype=float)
+        ax.plot(z, q / q[0], label=name)
+    ax.set(xlabel=_zlabel(ds), ylabel="relative to z = 0",
+           title=f"{_title(ds)}: photon number and energy")
+    ax.legend()
+    return fig
+
+
+_FIGURES = {"spectral_evolution": spectral_evolution_figure,
+            "temporal_evolution": temporal_evolution_figure,
+            "spectrum": output_spectrum_figure,
+            "invariants": invariants_figure}
+
+
+def standard_figures(ds, outdir, prefix: str = "", dpi: int = 120) -> list[Path]:
+    """Write ``<prefix><name>.png`` for every standard figure into ``outdir``; return the paths."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in _FIGURES.items():
+        fig = make(ds)
+        path = outdir / f"{prefix}{name}.png"
+        fig.savefig(path, dpi=dpi)
+        fig.clear()
+        paths.append(path)
+    return paths
