@@ -232,11 +232,14 @@ def _restart(module, params, path: Path, progress, comm, stop) -> Path:
         raise RunError(f"{path} was written by {ranks} MPI ranks; restart it on {ranks} "
                        f"(launched on {comm.size})")
     stored = io.params_from_attrs(attrs)
+    # the key that lengthens a run: time.end, or what the solver names (fibre.length)
+    grow = getattr(module, "MAY_GROW", (("time", "end"),))
     diff = cases.param_diff(stored, io.params_from_attrs(io.params_attrs(params)),
-                            module.SCHEMA, may_grow=(("time", "end"),))
+                            module.SCHEMA, may_grow=grow)
     if diff:
+        names = " or ".join(".".join(g) for g in grow)
         raise cases.CaseError([f"{k}: {a!r} in {path.name}, {b!r} in the case; a restart must use "
-                               "the same parameters (only time.end may grow)" for k, a, b in diff],
+                               f"the same parameters (only {names} may grow)" for k, a, b in diff],
                               "restart")
     sim, used = _simulation(module, params, comm, input_group.read(part))
     f = OutputFile.reopen(part)

@@ -4,4 +4,7 @@ from .model import GNLSE
 from .schema import INPUTS, SCHEMA
 from .simulation import Simulation, build_model, pulse_field
 
-__all__ = ["GNLSE", "INPUTS", "SCHEMA", "Simulation", "build_model", "pulse_field"]
+# a restart may continue a run along a longer fibre
+MAY_GROW = (("fibre", "length"),)
+
+__all__ = ["GNLSE", "MAY_GROW", "INPUTS", "SCHEMA", "Simulation", "build_model", "pulse_field"]
