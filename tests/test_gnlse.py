@@ -214,6 +214,9 @@ def test_pulse_from_an_array(tmp_path):
     ({"fibre": {"length": 1.0, "beta": [B2], "gamma": 0.01, "units": "mm"}},
      "fibre.units: 'mm' is not allowed"),
     ({"grid": {"N": 511, "window": 20.0, "wavelength": 1550.0}}, "grid.N: 511 must be even"),
+    ({"numerics": {"method": "erk43ip", "formulation": "lines"}},
+     "numerics.formulation: 'lines' is a DOP853 formulation"),
+    ({"numerics": {"method": "rk45"}}, "numerics.method: 'rk45' is not allowed"),
 ])
 def test_bad_input_one_line(change, words):
     c = case(1.0)
@@ -258,3 +261,38 @@ def test_restart_along_a_longer_fibre_is_bitwise(tmp_path):
     with pytest.raises(CaseError, match="only fibre.length may grow"):
         physim.run(dict(c, fibre={**c["fibre"], "gamma": 0.02}), restart=part,
                    progress="none")
+
+
+def test_erk43ip_soliton_fourth_order(tmp_path):
+    """ERK4(3)-IP (Balac & Mahe): the fundamental soliton to its tolerance, and the error
+    falls as the 4th power of the mean step (rtol 1e-6 -> 1e-8 -> 1e-10: 2.5-3x the steps
+    for 100x less error)."""
+    T0, z = 0.2, 4.0
+    P0 = abs(B2) / (GAMMA * T0 ** 2)
+    errs, steps = [], []
+    for rtol in (1e-6, 1e-8):
+        c = case(z, T0)
+        c["numerics"].update(method="erk43ip", rtol=rtol, atol=rtol * 1e-2)
+        ds = run(tmp_path, c, f"erk_{rtol}.h5")
+        exact = np.sqrt(P0) / np.cosh(ds.T.values / T0) * np.exp(0.5j * GAMMA * P0 * z)
+        errs.append(rel_l2(ds.A.values[-1], exact))
+        steps.append(int(ds.attrs["integrator_naccept"]))
+    assert errs[1] < 1e-7
+    order = np.log(errs[0] / errs[1]) / np.log(steps[1] / steps[0])
+    assert 3.5 < order < 5.5
+
+
+def test_erk43ip_restart_is_bitwise_and_photons_conserved(tmp_path):
+    c = case(0.1, 0.05, N=1024, window=5.0, raman={"kind": "blow_wood"},
+             pulse={"kind": "sech", "peak_power": 9 * abs(B2) / (GAMMA * 0.05 ** 2),
+                    "t0": 50.0}, fibre={"self_steepening": True, "beta": [B2, 1e-4]})
+    c["grid"]["wavelength"] = 835.0
+    c["numerics"] = {"method": "erk43ip", "rtol": 1e-7, "atol": 1e-9}
+    full = run(tmp_path, c, "full.h5")
+    n = full.photon_number.values
+    assert np.abs(n / n[0] - 1).max() < 1e-6
+    part = physim.run(dict(c, fibre={**c["fibre"], "length": 0.05}), tmp_path / "p.h5",
+                      progress="none")
+    physim.run(c, restart=part, progress="none")
+    # the steps stop at every snapshot, so a run cut at one continues bit for bit
+    assert np.array_equal(physim.open(part).load().A.values, full.A.values)

@@ -371,7 +371,9 @@ class Simulation(contract.Simulation):
                 st.restore(Checkpoint.from_record(rec))
                 self.steppers.append(st)
             self.next = int(resume["next"])
-        exact_stops = self.model.imaginary  # no dense output in a growing frame
+        # no dense output in a growing frame, nor from a stepper without one
+        exact_stops = self.model.imaginary or any(getattr(st, "needs_stops", False)
+                                                  for st in self.steppers)
         while self.next < len(self.times):
             t_out = self.times[self.next]
             cs = []

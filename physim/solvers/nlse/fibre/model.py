@@ -222,6 +222,17 @@ class GNLSE:
     def rhs_lines(self, z, c):
         return self.D * c + self.G * self.nonlinear(c)
 
+    # -- the ERK4(3)-IP protocol: u' = D u + N(u) -----------------------------------------
+    def propagate(self, x, h):
+        """e^{D h} x."""
+        return self.tables(h)[0] * x
+
+    def nonlinear_rhs(self, z, c):
+        """N(c) = G·F[...], the nonlinear part in the frequency domain."""
+        out = self.nonlinear(c)
+        out *= self.G
+        return out
+
     def rhs_interaction(self, z, v):
         e, einv_g = self.tables(z - self.anchor)
         out = self.nonlinear(e * v)

@@ -85,6 +85,10 @@ SECTIONS = {
                          "MPI ranks", min=1, max=10 ** 6),
     },
     "numerics": {
+        "method": Param("dop853", str, "stepper: dop853 (8th order, dense output at the "
+                        "snapshots) or erk43ip (RK4IP with the embedded 3rd-order error "
+                        "estimate of Balac & Mahe 2013, the fibre codes' standard; steps stop "
+                        "at the snapshots)", choices=("dop853", "erk43ip")),
         "formulation": Param("interaction", str, "interaction: DOP853 on the integrating-"
                              "factor (interaction-picture) field, dispersion and loss exact; "
                              "lines: DOP853 on the method of lines",
@@ -146,6 +150,12 @@ def _checks(p):
                         "noise.shot_noise = true, or every member is the same run")
     if p["numerics"]["first_step"] > f["length"]:
         problems.append("numerics.first_step: larger than the fibre (fibre.length)")
+    if p["numerics"]["method"] == "erk43ip" and p["numerics"]["formulation"] != "interaction":
+        problems.append("numerics.formulation: 'lines' is a DOP853 formulation; erk43ip is an "
+                        "interaction-picture method (use formulation = 'interaction')")
+    if p["numerics"]["method"] == "erk43ip" and p["numerics"]["pi_beta"] > 0:
+        problems.append("numerics.pi_beta: the PI controller is DOP853's; erk43ip uses the "
+                        "I-controller (pi_beta = 0)")
     if p["output"]["every"] > f["length"]:
         problems.append(f"output.every: {p['output']['every']} is longer than fibre.length "
                         f"= {f['length']}")

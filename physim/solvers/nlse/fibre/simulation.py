@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ....integrate import HAIRER_CONTROLLER, SCIPY_CONTROLLER
+from ....integrate.erk43ip import ERK43IP
 from ....inputs import SOURCE_KINDS
 from ....io import Var
 from ....parallel import SerialComm, local_members, member_rng
@@ -161,6 +163,15 @@ class Simulation(NLSESimulation):
         full = (len(self.members), self.model.N) if self.ensemble else (self.model.N,)
         return {name: Var(lead + ("spectral_0",), np.complex128, {}, shape=full)
                 for name in ("y", "f")}
+
+    def _stepper(self, model, c0, t0):
+        num = self.params["numerics"]
+        if num["method"] == "dop853":
+            return super()._stepper(model, c0, t0)
+        ctrl = SCIPY_CONTROLLER if num["controller"] == "scipy" else HAIRER_CONTROLLER
+        return ERK43IP(model, t0, c0, self.t_end, rtol=num["rtol"], atol=num["atol"],
+                       first_step=num["first_step"] or None, max_step=num["max_step"],
+                       controller=ctrl, norm=model.norm, max_steps=num["max_steps"])
 
     def _snapshot_one(self, model, c) -> dict:
         A = model.to_field(c)
