@@ -12,7 +12,8 @@ from physim.solvers import SOLVERS, contract, get_solver
 CASES = Path(__file__).resolve().parents[1] / "cases"
 ONE_PER_SOLVER = {"nlse": "nlse/soliton.toml", "active": "active/trap_aoup.toml",
                   "boltzmann": "boltzmann/bkw_2d.toml", "peccary": "peccary/sine.toml",
-                  "boltzmann_1d": "boltzmann/wave_1d.toml"}
+                  "boltzmann_1d": "boltzmann/wave_1d.toml",
+                  "gnlse": "nlse/dudley_supercontinuum.toml"}
 
 
 @pytest.mark.parametrize("name", sorted(ONE_PER_SOLVER))

@@ -11,6 +11,8 @@ from matplotlib.figure import Figure
 
 from .canvas import figure
 
+C_NM_PS = 299792.458  # nm/ps: wavelength (nm) = C_NM_PS / frequency (THz)
+
 
 def _title(ds) -> str:
     return ds.attrs.get("title") or ds.attrs.get("case_name") or "GNLSE"
@@ -33,7 +35,7 @@ def _zlabel(ds):
 def spectral_evolution_figure(ds, dynamic_range: float = 40.0, member: int = 0) -> Figure:
     """|A~(lambda, z)|^2 in dB below the overall peak, against wavelength (nm) and z."""
     s = _member(ds.spectrum, member).transpose("time", "frequency").values
-    lam = ds.wavelength.values
+    lam = C_NM_PS / ds.frequency.values
     order = np.argsort(lam)
     fig, (ax,) = figure(1, 6.4, 4.2)
     mesh = ax.pcolormesh(lam[order], ds.time, _db(s[:, order], dynamic_range),
@@ -68,7 +70,7 @@ def temporal_evolution_figure(ds, dynamic_range: float = 40.0, member: int = 0) 
 def output_spectrum_figure(ds, dynamic_range: float = 60.0, member: int = 0) -> Figure:
     """The input and output spectra in dB against wavelength."""
     s = _member(ds.spectrum, member).transpose("time", "frequency").values
-    lam = ds.wavelength.values
+    lam = C_NM_PS / ds.frequency.values
     order = np.argsort(lam)
     fig, (ax,) = figure(1, 6.4, 4.2)
     for i, label in ((0, "input"), (-1, "output")):

@@ -17,7 +17,7 @@ from ....inputs import SOURCE_KINDS
 from ....io import Var
 from ....parallel import SerialComm, local_members, member_rng
 from ..simulation import LayoutError, Simulation as NLSESimulation
-from .model import C_NM_PS, GNLSE, raman_spectrum
+from .model import GNLSE, raman_spectrum
 from .schema import pulse_t0
 
 import logging
@@ -118,10 +118,9 @@ class Simulation(NLSESimulation):
                                {"units": "1", "long_name": "realisation index"})
         out["T"] = (("T",), m.T, {"units": "ps", "long_name": "retarded time T"})
         nu = m.frequency
+        # ascending, as every coordinate; the wavelength is 299792.458 / frequency nm
         out["frequency"] = (("frequency",), nu, {"units": "THz",
                                                  "long_name": "optical frequency nu"})
-        out["wavelength"] = (("frequency",), C_NM_PS / nu,
-                             {"units": "nm", "long_name": "wavelength c / nu"})
         return out
 
     def variables(self) -> dict[str, Var]:
