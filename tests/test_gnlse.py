@@ -324,3 +324,26 @@ def test_higher_order_soliton_period_and_compression_distance(tmp_path):
         a, b, d = pk[i - 1], pk[i], pk[i + 1]
         z_max = z[i] + 0.5 * (z[1] - z[0]) * (a - d) / (a - 2 * b + d)
         assert abs(z_max / z_opt - 1) < 0.04
+
+
+def test_coherence_g12(tmp_path):
+    """A soliton with one photon per mode: g12 > 0.999 within 30 dB of its peak;
+    independent noise members: g12 well below 1. The spectral field from A matches the
+    written spectrum."""
+    from physim.analysis.fibre import coherence, spectral_field
+    c = case(0.4, noise={"shot_noise": True, "seed": 11}, ensemble={"members": 8})
+    ds = run(tmp_path, c)
+    g = coherence(ds)
+    s = ds.spectrum.values[-1, 0]
+    band = s > s.max() * 1e-3
+    assert g.values[band].min() > 0.999  # the noise is ~1e-4 of the field at -30 dB
+    # independent complex Gaussian members: |g12| ~ 1/sqrt(M(M-1)/2)-sized, far below 1
+    rng = np.random.default_rng(5)
+    noise = rng.standard_normal((1, 8, 256)) + 1j * rng.standard_normal((1, 8, 256))
+    fake = __import__("xarray").Dataset({"A": (("time", "ensemble", "T"), noise)},
+                                        coords={"frequency": np.arange(256.0)})
+    assert 0.05 < float(np.median(coherence(fake).values)) < 0.4
+    a = spectral_field(ds.A.values[-1, 0])
+    assert np.allclose(np.abs(20.0 * a) ** 2, s, rtol=1e-9, atol=0)
+    with pytest.raises(ValueError, match="needs a gnlse output with an ensemble"):
+        coherence(run(tmp_path, case(0.4), "one.h5"))
