@@ -41,7 +41,7 @@ from .. import kernels
 C_NM_PS = 299792.458          # speed of light in nm/ps
 HBAR = 1.054571817e-34        # J s
 
-# (name, f_R default, what it is)
+# the Raman response models (the schema's raman.kind)
 RAMAN_MODELS = ("none", "blow_wood", "lin_agrawal", "hollenbeck_cantrell")
 
 

@@ -1,4 +1,4 @@
-"""Glue between the fibre GNLSE, the DOP853 stepper and the frame's output.
+"""Glue between the fibre GNLSE, its stepper (DOP853 or ERK4(3)-IP) and the frame's output.
 
 The stepping, snapshots at ``output.every``, restart and the spreading of ensemble
 members over MPI ranks are those of the normalised NLSE (:mod:`..simulation`); the
@@ -7,6 +7,7 @@ case's fibre.units). A single member runs on one rank (a 1-D field).
 """
 from __future__ import annotations
 
+import logging
 import math
 
 import numpy as np
@@ -19,8 +20,6 @@ from ....parallel import SerialComm, local_members, member_rng
 from ..simulation import LayoutError, Simulation as NLSESimulation
 from .model import GNLSE, raman_spectrum
 from .schema import pulse_t0
-
-import logging
 
 log = logging.getLogger(__name__)
 
