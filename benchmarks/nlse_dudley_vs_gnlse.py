@@ -89,7 +89,7 @@ def run_gnlse(tmp, python, rtol, atol, method="RK45", raman="shipped"):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--physim-rtol", type=float, nargs="*", default=[1e-4, 1e-6])
+    ap.add_argument("--physim-rtol", type=float, nargs="*", default=[1e-4, 1e-5])
     ap.add_argument("--physim-erk-rtol", type=float, nargs="*", default=[1e-4, 1e-5],
                     help="physim with numerics.method = 'erk43ip' (atol 1e-3 of it)")
     ap.add_argument("--gnlse-rtol", type=float, nargs="*", default=[1e-3, 1e-4])
