@@ -124,37 +124,45 @@ class CollisionOperator:
 
     def gain_loss(self, f_i, f_j):
         """(Q+, Q-) separately."""
-        g = self.grid
-        fi_hat = sfft.fftn(f_i, workers=self.workers)
-        fj_hat = fi_hat if f_j is f_i else sfft.fftn(f_j, workers=self.workers)
+        g, wk = self.grid, self.workers
+        # f is real: one real forward transform each (half an N^d FFT), extended to the
+        # full spectrum that the shifts need; the loss reuses the half spectrum of f_j
+        fri = sfft.rfftn(f_i, workers=wk)
+        frj = fri if f_j is f_i else sfft.rfftn(f_j, workers=wk)
+        fi3 = _full_spectrum(_as3(fri), g.N)
+        fj3 = fi3 if f_j is f_i else _full_spectrum(_as3(frj), g.N)
         axes = tuple(range(1, g.d + 1))
         acc = np.zeros(self._gain_w.shape[1:], complex)
-        dirs, wts = self._half if (f_j is f_i and self._half is not None) else (self.dirs,
-                                                                               self.dir_w)
+        pair = f_j is f_i and self._half is not None
+        dirs, wts = self._half if pair else (self.dirs, self.dir_w)
         n = f_i.size
         # directions per batch: a buffer of about 1 MB stays in cache (see CarlemanOperator)
         step = max(1, min(len(wts), (1 << 20) // (16 * n)))
         buf = np.empty((step,) + g.shape, dtype=np.complex128)
         prod = np.empty(g.shape)
-        ks = [np.ravel(ka) for ka in self._k]
-        fi3, fj3 = (_as3(x) for x in (fi_hat, fj_hat))
+        k3 = [np.zeros(1)] * (3 - g.d) + [np.ravel(ka) for ka in self._k]
+        d3 = np.zeros((len(wts), 3))
+        d3[:, 3 - g.d:] = dirs
         for p, rp in enumerate(self.rho):
             prod[...] = 0.0
             for s0 in range(0, len(wts), step):
                 m = min(step, len(wts) - s0)
-                s = rp * dirs[s0:s0 + m]
-                # exp(i k . s) separates over the axes: 1-D phase tables, and one fused pass
-                # forms fi^ e^{i k.bs} + i fj^ e^{-i k.as} (it was d full-grid exps per shift)
-                pb = _axis_phases(ks, self.b * s)
-                pa = _axis_phases(ks, -self.a * s)
+                s = rp * d3[s0:s0 + m]
                 b = buf[:m]
-                _shifted_pair(fi3, fj3, *pb, *pa, b.reshape((m,) + fi3.shape))
-                b = sfft.ifftn(b, axes=axes, workers=self.workers, overwrite_x=True)
-                _add_gain(b.reshape(m, -1), wts[s0:s0 + m], prod.reshape(-1))
-            acc += self._gain_w[p] * sfft.rfftn(prod, workers=self.workers)
-        gain = sfft.irfftn(acc, s=g.shape, workers=self.workers)
-        conv = sfft.irfftn(sfft.rfftn(f_j, workers=self.workers) * self._loss_hat, s=g.shape,
-                           workers=self.workers)
+                b3 = b.reshape((m,) + fi3.shape)
+                if pair:
+                    # equal masses, f_i = f_j: the pair f(v + c) f(v - c), c = rho s / 2,
+                    # from one real multiplier cos k.c + sin k.c (see _shifted_self)
+                    _shifted_self(fi3, *k3, self.b * s, b3)
+                else:
+                    _shifted_pair(fi3, fj3, *k3, self.b * s, -self.a * s, b3)
+                b = sfft.ifftn(b, axes=axes, workers=wk, overwrite_x=True)
+                (_add_gain_self if pair else _add_gain)(b.reshape(m, -1), wts[s0:s0 + m],
+                                                         prod.reshape(-1))
+            _accumulate(acc.reshape(-1), self._gain_w[p].reshape(-1),
+                        sfft.rfftn(prod, workers=wk).reshape(-1))
+        gain = sfft.irfftn(acc, s=g.shape, workers=wk)
+        conv = sfft.irfftn(frj * self._loss_hat, s=g.shape, workers=wk)
         return gain, f_i * conv
 
     def __call__(self, f_i, f_j=None):
@@ -173,24 +181,92 @@ def _as3(a):
     return a.reshape((1,) * (3 - a.ndim) + a.shape)
 
 
-def _axis_phases(ks, shifts):
-    """Per-axis tables exp(i k_ax s_ax), each (directions, N_ax), padded to three axes."""
-    tabs = [np.exp(1j * np.outer(shifts[:, ax], ka)) for ax, ka in enumerate(ks)]
-    return [np.ones((len(shifts), 1), complex)] * (3 - len(tabs)) + tabs
+@nb.njit(cache=True)
+def _full_spectrum(fr, n2):
+    """The full spectrum (n0, n1, n2) of a real array from its rfft half (last axis n2 // 2 + 1)."""
+    n0, n1, h = fr.shape
+    out = np.empty((n0, n1, n2), np.complex128)
+    for i0 in range(n0):
+        j0 = (n0 - i0) % n0
+        for i1 in range(n1):
+            j1 = (n1 - i1) % n1
+            for i2 in range(h):
+                out[i0, i1, i2] = fr[i0, i1, i2]
+            for i2 in range(h, n2):
+                out[i0, i1, i2] = np.conj(fr[j0, j1, n2 - i2])
+    return out
 
 
 @nb.njit(cache=True)
-def _shifted_pair(fi, fj, b0, b1, b2, a0, a1, a2, out):
-    """out[j] = fi e^{i k.s_b,j} + i fj e^{i k.s_a,j} from per-axis phase tables."""
+def _shifted_pair(fi, fj, k0, k1, k2, cb, ca, out):
+    """out[j] = fi e^{i k.cb_j} + i fj e^{i k.ca_j}; the phases separate over the axes, so
+    they come from per-axis tables (it was d full-grid exps per shift)."""
     n0, n1, n2 = fi.shape
+    b0, a0 = np.empty(n0, np.complex128), np.empty(n0, np.complex128)
+    b1, a1 = np.empty(n1, np.complex128), np.empty(n1, np.complex128)
+    b2, a2 = np.empty(n2, np.complex128), np.empty(n2, np.complex128)
     for j in range(out.shape[0]):
+        for i in range(n0):
+            b0[i], a0[i] = np.exp(1j * k0[i] * cb[j, 0]), np.exp(1j * k0[i] * ca[j, 0])
+        for i in range(n1):
+            b1[i], a1[i] = np.exp(1j * k1[i] * cb[j, 1]), np.exp(1j * k1[i] * ca[j, 1])
+        for i in range(n2):
+            b2[i], a2[i] = np.exp(1j * k2[i] * cb[j, 2]), np.exp(1j * k2[i] * ca[j, 2])
         for i0 in range(n0):
-            pb0, pa0 = b0[j, i0], a0[j, i0]
+            pb0, pa0 = b0[i0], a0[i0]
             for i1 in range(n1):
-                pb1, pa1 = pb0 * b1[j, i1], pa0 * a1[j, i1]
+                pb1, pa1 = pb0 * b1[i1], pa0 * a1[i1]
                 for i2 in range(n2):
-                    out[j, i0, i1, i2] = (fi[i0, i1, i2] * (pb1 * b2[j, i2])
-                                          + 1j * fj[i0, i1, i2] * (pa1 * a2[j, i2]))
+                    out[j, i0, i1, i2] = (fi[i0, i1, i2] * (pb1 * b2[i2])
+                                          + 1j * fj[i0, i1, i2] * (pa1 * a2[i2]))
+
+
+@nb.njit(cache=True)
+def _shifted_self(fh, k0, k1, k2, c, out):
+    """out[j] = fh (cos k.c_j + sin k.c_j), a real multiplier.
+
+    Its inverse transform is z = (f+ + f-)/2 - i (f+ - f-)/2 with f+- = f(v +- c_j), so
+    Re z^2 - Im z^2 = f+ f- (see _add_gain_self): the pair of shifted copies of the
+    equal-mass gain in one complex transform, as fh e^{ik.c} + i fh e^{-ik.c} gave, for a
+    real product per point in place of four complex ones. The phase separates over the
+    axes: Re + Im of p e^{i k2 c2} is pr (cos + sin) + pi (cos - sin) with p the product
+    of the first two axes' phases.
+    """
+    n0, n1, n2 = fh.shape
+    e0, e1 = np.empty(n0, np.complex128), np.empty(n1, np.complex128)
+    u2, w2 = np.empty(n2), np.empty(n2)
+    for j in range(out.shape[0]):
+        for i in range(n0):
+            e0[i] = np.exp(1j * k0[i] * c[j, 0])
+        for i in range(n1):
+            e1[i] = np.exp(1j * k1[i] * c[j, 1])
+        for i in range(n2):
+            x = k2[i] * c[j, 2]
+            cs, sn = np.cos(x), np.sin(x)
+            u2[i], w2[i] = cs + sn, cs - sn
+        for i0 in range(n0):
+            for i1 in range(n1):
+                p = e0[i0] * e1[i1]
+                pr, pi = p.real, p.imag
+                for i2 in range(n2):
+                    out[j, i0, i1, i2] = fh[i0, i1, i2] * (pr * u2[i2] + pi * w2[i2])
+
+
+@nb.njit(cache=True)
+def _add_gain_self(z, w, gain):
+    """gain += sum_j w_j (Re z_j^2 - Im z_j^2): the shifted pair products of _shifted_self."""
+    for j in range(z.shape[0]):
+        wj = w[j]
+        for i in range(gain.size):
+            zr, zi = z[j, i].real, z[j, i].imag
+            gain[i] += wj * (zr * zr - zi * zi)
+
+
+@nb.njit(cache=True)
+def _accumulate(acc, w, x):
+    """acc += w x (one radius' weights times its transform, without temporaries)."""
+    for i in range(acc.size):
+        acc[i] += w[i] * x[i]
 
 
 @nb.njit(cache=True)
