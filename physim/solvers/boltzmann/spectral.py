@@ -76,6 +76,7 @@ def _shell(d: int, x):
 
 
 class CollisionOperator:
+    batch_bytes = 1 << 20  # the transform batch (see gain_loss)
     """Q_ij(f_i, f_j) on one velocity grid for masses (m_i, m_j).
 
     grid : VelocityGrid shared by both arguments.
@@ -137,7 +138,7 @@ class CollisionOperator:
         dirs, wts = self._half if pair else (self.dirs, self.dir_w)
         n = f_i.size
         # directions per batch: a buffer of about 1 MB stays in cache (see CarlemanOperator)
-        step = max(1, min(len(wts), (1 << 20) // (16 * n)))
+        step = max(1, min(len(wts), self.batch_bytes // (16 * n)))
         buf = np.empty((step,) + g.shape, dtype=np.complex128)
         prod = np.empty(g.shape)
         k3 = [np.zeros(1)] * (3 - g.d) + [np.ravel(ka) for ka in self._k]
@@ -327,6 +328,7 @@ def _add_gain(ab, w, gain):
 
 
 class CarlemanOperator:
+    batch_bytes = 1 << 20  # the transform batch (see gain_loss)
     """The Mouhot-Pareschi fast spectral operator Q(f, f) for one species, O(M N^d log N).
 
     In Carleman form Q = int_{B_R} int_{B_R} Bt(x, y) delta(x.y) [f(v+y) f(v+x) - f(v+x+y) f(v)]
@@ -405,7 +407,7 @@ class CarlemanOperator:
         gain = np.zeros(g.shape)
         # directions per batch: a buffer of about 1 MB stays in cache through the product,
         # the transforms and the gain (a 16 MB batch ran at 2x the FFT floor at N = 256)
-        step = max(1, min(64, (1 << 20) // (16 * f.size)))
+        step = max(1, min(64, self.batch_bytes // (16 * f.size)))
         nd = len(self.dir_w)
         buf = np.empty((min(step, nd),) + g.shape, dtype=np.complex128)
         for s in range(0, nd, step):
