@@ -16,7 +16,9 @@ algorithm needs, in units of one N^d complex FFT (a real one counts 1/2):
 
 The floor FFT is scipy.fft in place (overwrite_x, no allocation) with the operators'
 workers setting (None: one thread). Each row times the operator and a loop of floor FFTs
-alternately, repeated, and keeps the best of each, so both see the same machine load.
+alternately, repeated, and keeps the best of each, so both see the same machine load; the
+times are CPU seconds of the one thread (time.thread_time), so that the other jobs of a
+shared machine do not count (on an idle machine they are the wall times).
 """
 import argparse
 import time
@@ -29,13 +31,15 @@ from physim.solvers.boltzmann.velocity import VelocityGrid
 
 
 def _once(fn, k=1):
-    t = time.perf_counter()
+    """CPU seconds of the calling thread per call: everything here runs on that one thread
+    (workers=None), and the other jobs on a shared machine do not count."""
+    t = time.thread_time()
     for _ in range(k):
         fn()
-    return (time.perf_counter() - t) / k
+    return (time.thread_time() - t) / k
 
 
-def row(label, op, g, nodes, count, budget=3.0, reps=(3, 30)):
+def row(label, op, g, nodes, count, budget=4.0, reps=(5, 40)):
     """count: the transforms of one Q in units of one N^d complex FFT (a real one is 1/2)."""
     f = 0.5 * (g.maxwellian(1, np.r_[1.0, np.zeros(g.d - 1)], 0.7)
                + g.maxwellian(1, np.r_[-1.0, np.zeros(g.d - 1)], 0.7))
