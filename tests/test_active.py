@@ -198,6 +198,13 @@ def test_hessian_products_match_finite_differences():
     assert np.abs(h["Hc_g"] - (full - self_part)).max() < 1e-6
     assert np.abs(h["H_F"] - (H @ F.ravel()).reshape(N, 2)).max() < 1e-6
     assert np.abs(h["H_diag"] - np.einsum("iaia->ia", blocks)).max() < 1e-6
+    # the "+hessian2" products: H^2 g, H^2 F and the diagonal of H^2 (its g derivative)
+    from physim.solvers.active.forces import hessian_square_features
+    h2 = hessian_square_features(pf, x, h["Hs_g"] + h["Hc_g"], h["H_F"])
+    scale = np.abs(H @ H).max()
+    assert np.abs(h2["H2_g"] - (H @ H @ g.ravel()).reshape(N, 2)).max() < 1e-6 * scale * 10
+    assert np.abs(h2["H2_F"] - (H @ H @ F.ravel()).reshape(N, 2)).max() < 1e-6 * scale * 10
+    assert np.abs(h2["H2_diag"] - np.diag(H @ H).reshape(N, 2)).max() < 1e-6 * scale * 10
 
 
 def test_interacting_score_at_small_persistence(tmp_path):

@@ -151,6 +151,24 @@ def test_untrapped_interacting_eps_runs_and_is_bounded(tmp_path):
     assert float(r.epr) > 0.5 * ref
 
 
+def test_hessian2_features_keep_the_bound_and_add_to_the_hessian_basis(tmp_path):
+    """"+hessian2" (H^2 g, H^2 F on g outputs, zero columns on x outputs) keeps D^-1 b in the
+    span: the fitted EPR stays below the score-free reference and captures at least what
+    the "+hessian" basis does (the spans are nested; within the cross-fit's error)."""
+    ds = cluster(tmp_path, "h2", N=24, phi=0.3, trap=0.0, end=60.0, spread=0.0)
+    r1 = entropy_production(ds, skip=20)
+    r2 = entropy_production(ds, skip=20, features="propulsion+force+hessian+hessian2")
+    assert r2.attrs["features"] == "propulsion+force+hessian+hessian2"
+    names = r2.attrs["feature_names"].split(",")
+    assert names[-2:] == ["H2_g_c", "H2_F_c"]
+    theta = r2.attrs["theta"].reshape(4, len(names))
+    assert np.all(theta[:2, -2:] == 0)  # x outputs: zero columns, zero coefficients
+    ref, ref_err = float(r2.epr_score_free), float(r2.epr_score_free_error)
+    assert float(r2.epr) <= ref + 3 * np.hypot(float(r2.epr_error), ref_err)
+    assert float(r2.epr) >= float(r1.epr) - 3 * np.hypot(float(r1.epr_error),
+                                                         float(r2.epr_error))
+
+
 def test_score_free_refuses_the_singular_equilibrium_without_x_noise(tmp_path):
     """v0 = 0, eps = 0: x collapses onto the trap centre / force minima; -E[div_x b_x]
     reports 2 A N but the true noisy-DOF EPR is 0."""

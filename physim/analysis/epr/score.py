@@ -28,6 +28,13 @@ Feature sets (``features=``):
   the pair energy: with g_i and F_i they span the small-persistence (UCNA-like) score
   s_g ~ -(1 + tau H)(g + F / v0). They act on g outputs only: on an x output their
   derivatives would need third derivatives of U, so their columns are zero there (theta 0).
+* ``"+hessian2"``: (H^2 g)_{ic} and (H^2 F)_{ic} (g outputs only, like "+hessian"; the
+  derivative of the first is diag (H^2)_ii = H_ii^2 + sum_j B_ij^2). With "+hessian" they
+  span -(1 + a H + b H^2) w + c F, w = g + F / v0: at the MIPS state point (tau = 1e4) the
+  sampled w is not in the adiabatic law N(gamma Gamma^-1 F / v0, gamma Gamma^-1),
+  Gamma = gamma + H (its tau |H w|^2 is 2x tr H in the bulk and 10-100x at contacts with
+  1-4 neighbours), and the H^2 terms raise the held-out capture there from 0.06-0.30 to
+  0.45-0.72 (README, "MIPS state point").
 
 Suffixes combine: ``"propulsion+force+hessian"``.
 """
@@ -38,8 +45,11 @@ import numpy as np
 COMPONENTS = ("x0", "x1", "g0", "g1")
 
 
-EXTRAS = {"force": ["F_c"], "hessian": ["Hs_g_c", "Hc_g_c", "H_F_c"]}
-_SOURCE = {"F_c": "F", "Hs_g_c": "Hs_g", "Hc_g_c": "Hc_g", "H_F_c": "H_F"}
+EXTRAS = {"force": ["F_c"], "hessian": ["Hs_g_c", "Hc_g_c", "H_F_c"],
+          "hessian2": ["H2_g_c", "H2_F_c"]}
+_SOURCE = {"F_c": "F", "Hs_g_c": "Hs_g", "Hc_g_c": "Hc_g", "H_F_c": "H_F", "H2_g_c": "H2_g",
+           "H2_F_c": "H2_F"}
+_G_ONLY = ("hessian", "hessian2")  # columns that are zero on x outputs (third derivatives)
 
 
 class LinearScore:
@@ -47,7 +57,7 @@ class LinearScore:
         base, *extras = features.split("+")
         if base not in ("affine", "propulsion") or any(e not in EXTRAS for e in extras):
             raise ValueError(f"features = {features!r}: expected 'affine' or 'propulsion', "
-                             "optionally with '+force' and '+hessian'")
+                             "optionally with '+force', '+hessian' and '+hessian2'")
         self.features, self.base, self.extras = features, base, tuple(extras)
         self.use_force = bool(extras)  # the drift must supply F (and Hessian products)
         self.outputs = tuple(outputs)
@@ -62,10 +72,11 @@ class LinearScore:
 
     @property
     def needs(self) -> tuple:
-        """Which extra arrays the drift must supply: "F", "hessian"."""
+        """Which extra arrays the drift must supply: "F", "hessian", "hessian2"."""
         x_force = "force" in self.extras and any(c.startswith("x") for c in self.outputs)
         return (("F",) if self.extras else ()) + (("hessian",) if "hessian" in self.extras
-                                                  or x_force else ())
+                                                  or x_force else ()) + \
+            (("hessian2",) if "hessian2" in self.extras else ())
 
     def _design(self, dx, g, extra, c):
         """Feature matrix (N, p) for output component c."""
@@ -75,15 +86,15 @@ class LinearScore:
         cols += [g[:, 0], g[:, 1]]
         k = int(c[1])
         for e in self.extras:
-            if e == "hessian" and c.startswith("x"):
+            if e in _G_ONLY and c.startswith("x"):
                 cols += [np.zeros(len(g))] * len(EXTRAS[e])
             else:
                 cols += [extra[_SOURCE[n]][:, k] for n in EXTRAS[e]]
         return np.stack(cols, -1)
 
     def _dpsi(self, c, g, extra):
-        """sum_i d psi / d z_{ic}: 1 for the matching coordinate, diag(H_ii) for H_ii g_i on
-        g outputs, -diag(H_ii) for F on x outputs."""
+        """sum_i d psi / d z_{ic}: 1 for the matching coordinate, diag(H_ii) for H_ii g_i and
+        diag((H^2)_ii) for H^2 g on g outputs, -diag(H_ii) for F on x outputs."""
         d = np.zeros(len(self.names))
         name = {"x0": "dx0", "x1": "dx1", "g0": "g0", "g1": "g1"}[c]
         if name in self.names:
@@ -91,6 +102,8 @@ class LinearScore:
         on_x = c.startswith("x")
         if "Hs_g_c" in self.names and not on_x:
             d[self.names.index("Hs_g_c")] = extra["H_diag"][:, int(c[1])].sum()
+        if "H2_g_c" in self.names and not on_x:
+            d[self.names.index("H2_g_c")] = extra["H2_diag"][:, int(c[1])].sum()
         if "F_c" in self.names and on_x:
             d[self.names.index("F_c")] = -extra["H_diag"][:, int(c[1])].sum()
         return d
@@ -156,8 +169,9 @@ class HeadingScore:
     def __init__(self, features: str = "affine", outputs=("x0", "x1", "th"),
                  ridge: float = 1e-10, degree: int = DEGREE):
         base, *extras = features.split("+")
-        if "hessian" in extras:
-            raise ValueError(f"features = {features!r}: '+hessian' is a g-output feature of "
+        if "hessian" in extras or "hessian2" in extras:
+            raise ValueError(f"features = {features!r}: '+hessian' and '+hessian2' are g-output "
+                             "features of "
                              "the AOUP; for ABP use 'affine' or 'propulsion', optionally "
                              "'+force'")
         x_outputs = tuple(c for c in outputs if c != "th")

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from .forces import PairForces, divergence, hessian_features, soft_cutoff
+from .forces import (PairForces, divergence, hessian_features, hessian_square_features,
+                     soft_cutoff)
 
 
 class ActiveDrift:
@@ -89,18 +90,26 @@ class ActiveDrift:
         return bx, bs, div, F
 
     def extra(self, x, g, F, needs) -> dict | None:
-        """The arrays a score's features need at one snapshot: F, and Hessian products."""
+        """The arrays a score's features need at one snapshot: F, and Hessian products
+        (``"hessian"``; ``"hessian2"`` adds H^2 g, H^2 F and diag (H^2)_ii)."""
         if not needs:
             return None
         out = {"F": F}
         if "positions" in needs:
             out.update(x=x, L=self.L)
-        if "hessian" in needs:
+        if "hessian" in needs or "hessian2" in needs:
             if self.forces is None:
                 z = np.zeros_like(x)
                 out.update({"Hs_g": z, "Hc_g": z, "H_F": z, "H_diag": z})
             else:
                 out.update(hessian_features(self.forces, x, g, F))
+        if "hessian2" in needs:
+            if self.forces is None:
+                z = np.zeros_like(x)
+                out.update({"H2_g": z, "H2_F": z, "H2_diag": z})
+            else:
+                out.update(hessian_square_features(self.forces, x, out["Hs_g"] + out["Hc_g"],
+                                                   out["H_F"]))
         return out
 
     @property

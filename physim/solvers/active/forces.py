@@ -240,6 +240,83 @@ def hessian_products(x, g, F, L, pairs, npair, rc, kind, p0, p1, p2, hs, hc, hf,
             hdiag[j, 1] += byy
 
 
+@nb.njit(cache=True)
+def _apply_blocks(x, v, L, pairs, npair, rc, kind, p0, p1, p2, out):
+    """out = H v (self and cross parts together) over the listed pairs."""
+    out[:] = 0.0
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            r = math.sqrt(r2)
+            a = -_pair_slope(r, kind, p0, p1, p2)
+            b = -_pair(r, kind, p0, p1, p2) / r
+            ex = dx / r
+            ey = dy / r
+            bxx = a * ex * ex + b * (1.0 - ex * ex)
+            byy = a * ey * ey + b * (1.0 - ey * ey)
+            bxy = (a - b) * ex * ey
+            ux = v[i, 0] - v[j, 0]
+            uy = v[i, 1] - v[j, 1]
+            out[i, 0] += bxx * ux + bxy * uy
+            out[i, 1] += bxy * ux + byy * uy
+            out[j, 0] -= bxx * ux + bxy * uy
+            out[j, 1] -= bxy * ux + byy * uy
+
+
+@nb.njit(cache=True)
+def square_diagonal(x, L, pairs, npair, rc, kind, p0, p1, p2, out):
+    """out_i = diag((H^2)_ii) = diag(H_ii H_ii + sum_{j != i} B_ij B_ij), the derivative
+    d (H^2 g)_ic / d g_ic of the H^2 g feature."""
+    N = x.shape[0]
+    s1 = np.zeros((N, 3))  # H_ii: xx, yy, xy
+    s2 = np.zeros((N, 2))  # sum_j (B_ij^2): xx, yy
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            r = math.sqrt(r2)
+            a = -_pair_slope(r, kind, p0, p1, p2)
+            b = -_pair(r, kind, p0, p1, p2) / r
+            ex = dx / r
+            ey = dy / r
+            bxx = a * ex * ex + b * (1.0 - ex * ex)
+            byy = a * ey * ey + b * (1.0 - ey * ey)
+            bxy = (a - b) * ex * ey
+            for k in (i, j):
+                s1[k, 0] += bxx
+                s1[k, 1] += byy
+                s1[k, 2] += bxy
+                s2[k, 0] += bxx * bxx + bxy * bxy
+                s2[k, 1] += byy * byy + bxy * bxy
+    for i in range(N):
+        out[i, 0] = s1[i, 0] * s1[i, 0] + s1[i, 2] * s1[i, 2] + s2[i, 0]
+        out[i, 1] = s1[i, 1] * s1[i, 1] + s1[i, 2] * s1[i, 2] + s2[i, 1]
+
+
+def hessian_square_features(pf: "PairForces", x: np.ndarray, Hg: np.ndarray,
+                            HF: np.ndarray) -> dict:
+    """{"H2_g", "H2_F", "H2_diag"}: H (H g), H (H F) and diag((H^2)_ii) at one configuration,
+    from the products H g = Hs_g + Hc_g and H F of ``hessian_features``. They carry the
+    curvature beyond the adiabatic score -(1 + tau H) w (see the score's "+hessian2")."""
+    x = np.ascontiguousarray(x)
+    pf.ensure(x)
+    out = {k: np.zeros_like(x) for k in ("H2_g", "H2_F", "H2_diag")}
+    args = (pf.L, pf.pairs, pf.npair, pf.rc, pf.kind, *pf.p)
+    _apply_blocks(x, np.ascontiguousarray(Hg), *args, out["H2_g"])
+    _apply_blocks(x, np.ascontiguousarray(HF), *args, out["H2_F"])
+    square_diagonal(x, *args, out["H2_diag"])
+    return out
+
+
 def hessian_features(pf: "PairForces", x: np.ndarray, g: np.ndarray, F: np.ndarray) -> dict:
     """{"Hs_g", "Hc_g", "H_F", "H_diag"} at one configuration (see ``hessian_products``)."""
     x = np.ascontiguousarray(x)
