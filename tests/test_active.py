@@ -207,6 +207,38 @@ def test_hessian_products_match_finite_differences():
     assert np.abs(h2["H2_diag"] - np.diag(H @ H).reshape(N, 2)).max() < 1e-6 * scale * 10
 
 
+def test_contact_quadratics_derivatives_and_rotation():
+    """The "+contact2" pair terms: their g derivatives match central differences, and they
+    rotate with the configuration (vector features of rotated x and w)."""
+    from physim.solvers.active.forces import contact_features
+    rng = np.random.default_rng(6)
+    N, L = 30, 12.0
+    x = rng.uniform(0, L, (N, 2))
+    w = rng.standard_normal((N, 2))
+    pf = PairForces(N, L, "soft", (1.0, 7.5, 2.0), soft_cutoff(1.0, 7.5), 0.5)
+    q = contact_features(pf, x, w)
+    names = [k for k in q if k.startswith("Q_")]
+    h = 1e-6
+    fd = {name: np.zeros((N, 2)) for name in names}
+    for i in range(N):  # particle i's own derivative: only w_i moves
+        for c in (0, 1):
+            wp, wm = w.copy(), w.copy()
+            wp[i, c] += h
+            wm[i, c] -= h
+            qp, qm = contact_features(pf, x, wp), contact_features(pf, x, wm)
+            for name in names:
+                fd[name][i, c] = (qp[name][i, c] - qm[name][i, c]) / (2 * h)
+    for name in names:
+        assert np.abs(fd[name] - q["d" + name]).max() < 1e-5 * (1 + np.abs(fd[name]).max())
+    # rotation by 90 degrees about the box centre (a symmetry of the square periodic box)
+    R = np.array([[0.0, -1.0], [1.0, 0.0]])
+    xr_ = (x - L / 2) @ R.T % L
+    qr = contact_features(PairForces(N, L, "soft", (1.0, 7.5, 2.0), soft_cutoff(1.0, 7.5), 0.5),
+                          xr_, w @ R.T)
+    for name in names:
+        assert np.allclose(qr[name], q[name] @ R.T, atol=1e-10)
+
+
 def test_interacting_score_at_small_persistence(tmp_path):
     """Soft disks, N = 128, phi = 0.4, v0 = 1, gamma = 5, noise on g only (research note §4:
     the compact basis {g, F, H g, H F} captures 0.92). The score-free identity is exact:

@@ -151,8 +151,9 @@ def test_untrapped_interacting_eps_runs_and_is_bounded(tmp_path):
     assert float(r.epr) > 0.5 * ref
 
 
-def test_hessian2_features_keep_the_bound_and_add_to_the_hessian_basis(tmp_path):
-    """"+hessian2" (H^2 g, H^2 F on g outputs, zero columns on x outputs) keeps D^-1 b in the
+def test_hessian2_and_contact2_features_keep_the_bound_and_add_to_the_hessian_basis(tmp_path):
+    """"+hessian2" (H^2 g, H^2 F on g outputs, zero columns on x outputs) and "+contact2"
+    (pair terms quadratic in w_i - w_j, likewise) keep D^-1 b in the
     span: the fitted EPR stays below the score-free reference and captures at least what
     the "+hessian" basis does (the spans are nested; within the cross-fit's error)."""
     ds = cluster(tmp_path, "h2", N=24, phi=0.3, trap=0.0, end=60.0, spread=0.0)
@@ -167,6 +168,12 @@ def test_hessian2_features_keep_the_bound_and_add_to_the_hessian_basis(tmp_path)
     assert float(r2.epr) <= ref + 3 * np.hypot(float(r2.epr_error), ref_err)
     assert float(r2.epr) >= float(r1.epr) - 3 * np.hypot(float(r1.epr_error),
                                                          float(r2.epr_error))
+    r3 = entropy_production(ds, skip=20, features="propulsion+force+hessian+hessian2+contact2")
+    theta = r3.attrs["theta"].reshape(4, -1)
+    assert np.all(theta[:2, -9:] == 0)  # the nine contact terms: g outputs only
+    assert float(r3.epr) <= ref + 3 * np.hypot(float(r3.epr_error), ref_err)
+    assert float(r3.epr) >= float(r2.epr) - 3 * np.hypot(float(r2.epr_error),
+                                                         float(r3.epr_error))
 
 
 def test_score_free_refuses_the_singular_equilibrium_without_x_noise(tmp_path):

@@ -35,6 +35,11 @@ Feature sets (``features=``):
   Gamma = gamma + H (its tau |H w|^2 is 2x tr H in the bulk and 10-100x at contacts with
   1-4 neighbours), and the H^2 terms raise the held-out capture there from 0.06-0.30 to
   0.45-0.72 (README, "MIPS state point").
+* ``"+contact2"``: per pair within the cutoff, k(r_ij) T(u_ij, rhat_ij) with u_ij = w_i - w_j
+  the relative velocity (units of v0), the kernels k = f''(r), -f'(r)/r, f(r)/r^2 (f the pair
+  force magnitude) and the forms rhat (u.rhat)^2, that (u.rhat)(u.that), rhat (u.that)^2:
+  the terms quadratic in w that the third derivatives of U put in the next order beyond the
+  adiabatic score (g outputs only; their g derivatives enter h). They need v0 > 0.
 
 Suffixes combine: ``"propulsion+force+hessian"``.
 """
@@ -45,11 +50,12 @@ import numpy as np
 COMPONENTS = ("x0", "x1", "g0", "g1")
 
 
+_CONTACT = [f"Q_{k}_{f}" for k in ("f2", "f1r", "f0r2") for f in ("rr", "rt", "tt")]
 EXTRAS = {"force": ["F_c"], "hessian": ["Hs_g_c", "Hc_g_c", "H_F_c"],
-          "hessian2": ["H2_g_c", "H2_F_c"]}
+          "hessian2": ["H2_g_c", "H2_F_c"], "contact2": [n + "_c" for n in _CONTACT]}
 _SOURCE = {"F_c": "F", "Hs_g_c": "Hs_g", "Hc_g_c": "Hc_g", "H_F_c": "H_F", "H2_g_c": "H2_g",
-           "H2_F_c": "H2_F"}
-_G_ONLY = ("hessian", "hessian2")  # columns that are zero on x outputs (third derivatives)
+           "H2_F_c": "H2_F", **{n + "_c": n for n in _CONTACT}}
+_G_ONLY = ("hessian", "hessian2", "contact2")  # columns that are zero on x outputs (third derivatives)
 
 
 class LinearScore:
@@ -57,7 +63,8 @@ class LinearScore:
         base, *extras = features.split("+")
         if base not in ("affine", "propulsion") or any(e not in EXTRAS for e in extras):
             raise ValueError(f"features = {features!r}: expected 'affine' or 'propulsion', "
-                             "optionally with '+force', '+hessian' and '+hessian2'")
+                             "optionally with '+force', '+hessian', '+hessian2' and "
+                             "'+contact2'")
         self.features, self.base, self.extras = features, base, tuple(extras)
         self.use_force = bool(extras)  # the drift must supply F (and Hessian products)
         self.outputs = tuple(outputs)
@@ -76,7 +83,8 @@ class LinearScore:
         x_force = "force" in self.extras and any(c.startswith("x") for c in self.outputs)
         return (("F",) if self.extras else ()) + (("hessian",) if "hessian" in self.extras
                                                   or x_force else ()) + \
-            (("hessian2",) if "hessian2" in self.extras else ())
+            (("hessian2",) if "hessian2" in self.extras else ()) + \
+            (("contact2",) if "contact2" in self.extras else ())
 
     def _design(self, dx, g, extra, c):
         """Feature matrix (N, p) for output component c."""
@@ -104,6 +112,9 @@ class LinearScore:
             d[self.names.index("Hs_g_c")] = extra["H_diag"][:, int(c[1])].sum()
         if "H2_g_c" in self.names and not on_x:
             d[self.names.index("H2_g_c")] = extra["H2_diag"][:, int(c[1])].sum()
+        if "contact2" in self.extras and not on_x:
+            for n in _CONTACT:
+                d[self.names.index(n + "_c")] = extra["d" + n][:, int(c[1])].sum()
         if "F_c" in self.names and on_x:
             d[self.names.index("F_c")] = -extra["H_diag"][:, int(c[1])].sum()
         return d
@@ -169,7 +180,7 @@ class HeadingScore:
     def __init__(self, features: str = "affine", outputs=("x0", "x1", "th"),
                  ridge: float = 1e-10, degree: int = DEGREE):
         base, *extras = features.split("+")
-        if "hessian" in extras or "hessian2" in extras:
+        if {"hessian", "hessian2", "contact2"} & set(extras):
             raise ValueError(f"features = {features!r}: '+hessian' and '+hessian2' are g-output "
                              "features of "
                              "the AOUP; for ABP use 'affine' or 'propulsion', optionally "

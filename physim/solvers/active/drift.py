@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .forces import (PairForces, divergence, hessian_features, hessian_square_features,
-                     soft_cutoff)
+from .forces import (CONTACT_FORMS, CONTACT_KERNELS, PairForces, contact_features, divergence,
+                     hessian_features, hessian_square_features, soft_cutoff)
 
 
 class ActiveDrift:
@@ -91,7 +91,8 @@ class ActiveDrift:
 
     def extra(self, x, g, F, needs) -> dict | None:
         """The arrays a score's features need at one snapshot: F, and Hessian products
-        (``"hessian"``; ``"hessian2"`` adds H^2 g, H^2 F and diag (H^2)_ii)."""
+        (``"hessian"``; ``"hessian2"`` adds H^2 g, H^2 F and diag (H^2)_ii; ``"contact2"`` the
+        pair terms quadratic in w_i - w_j, w = g + F / v0, and their g derivatives)."""
         if not needs:
             return None
         out = {"F": F}
@@ -110,6 +111,13 @@ class ActiveDrift:
             else:
                 out.update(hessian_square_features(self.forces, x, out["Hs_g"] + out["Hc_g"],
                                                    out["H_F"]))
+        if "contact2" in needs:
+            if self.forces is None or self.v0 == 0:
+                z = np.zeros_like(x)
+                out.update({f"{p}Q_{k}_{f}": z for p in ("", "d") for k in CONTACT_KERNELS
+                            for f in CONTACT_FORMS})
+            else:
+                out.update(contact_features(self.forces, x, g + F / self.v0))
         return out
 
     @property

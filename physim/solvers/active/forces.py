@@ -317,6 +317,99 @@ def hessian_square_features(pf: "PairForces", x: np.ndarray, Hg: np.ndarray,
     return out
 
 
+CONTACT_KERNELS = ("f2", "f1r", "f0r2")  # f''(r), -f'(r) / r, f(r) / r^2
+CONTACT_FORMS = ("rr", "rt", "tt")       # rhat (u.rhat)^2, that (u.rhat)(u.that), rhat (u.that)^2
+
+
+@nb.njit(cache=True)
+def contact_quadratics(x, w, L, pairs, npair, rc, kind, p0, p1, p2, val, der):
+    """Pair terms quadratic in the relative velocity u_ij = w_i - w_j, w = g + F / v0:
+
+    val[m, i] = sum_j k_a(r_ij) T_b(u_ij, rhat_ij), m = 3 a + b, with the kernels k_a of
+    ``CONTACT_KERNELS`` and the vector forms T_b of ``CONTACT_FORMS`` (that = rhat rotated by
+    90 degrees); der[m, i, c] = d val[m, i, c] / d g_ic (u_ij depends on g_i through w_i)."""
+    val[:] = 0.0
+    der[:] = 0.0
+    rc2 = rc * rc
+    for q in range(npair):
+        i = pairs[q, 0]
+        j = pairs[q, 1]
+        dx = _wrap(x[i, 0] - x[j, 0], L)
+        dy = _wrap(x[i, 1] - x[j, 1], L)
+        r2 = dx * dx + dy * dy
+        if r2 < rc2 and r2 > 0.0:
+            r = math.sqrt(r2)
+            f = _pair(r, kind, p0, p1, p2)
+            fp = _pair_slope(r, kind, p0, p1, p2)
+            h = 1e-5 * r
+            fpp = (_pair_slope(r + h, kind, p0, p1, p2)
+                   - _pair_slope(r - h, kind, p0, p1, p2)) / (2.0 * h)
+            kern = (fpp, -fp / r, f / r2)
+            e0 = dx / r
+            e1 = dy / r
+            t0 = -e1
+            t1 = e0
+            u0 = w[i, 0] - w[j, 0]
+            u1 = w[i, 1] - w[j, 1]
+            ur = u0 * e0 + u1 * e1
+            ut = u0 * t0 + u1 * t1
+            for a in range(3):
+                k = kern[a]
+                # rr: rhat ur^2 on i, -rhat ur^2 on j; d/dg_c: 2 ur rhat_c^2 on both
+                m = 3 * a
+                val[m, i, 0] += k * e0 * ur * ur
+                val[m, i, 1] += k * e1 * ur * ur
+                val[m, j, 0] -= k * e0 * ur * ur
+                val[m, j, 1] -= k * e1 * ur * ur
+                d0 = k * 2.0 * ur * e0 * e0
+                d1 = k * 2.0 * ur * e1 * e1
+                der[m, i, 0] += d0
+                der[m, i, 1] += d1
+                der[m, j, 0] += d0
+                der[m, j, 1] += d1
+                # rt: that ur ut; d/dg_c: that_c (rhat_c ut + that_c ur)
+                m = 3 * a + 1
+                val[m, i, 0] += k * t0 * ur * ut
+                val[m, i, 1] += k * t1 * ur * ut
+                val[m, j, 0] -= k * t0 * ur * ut
+                val[m, j, 1] -= k * t1 * ur * ut
+                d0 = k * t0 * (e0 * ut + t0 * ur)
+                d1 = k * t1 * (e1 * ut + t1 * ur)
+                der[m, i, 0] += d0
+                der[m, i, 1] += d1
+                der[m, j, 0] += d0
+                der[m, j, 1] += d1
+                # tt: rhat ut^2; d/dg_c: 2 ut rhat_c that_c
+                m = 3 * a + 2
+                val[m, i, 0] += k * e0 * ut * ut
+                val[m, i, 1] += k * e1 * ut * ut
+                val[m, j, 0] -= k * e0 * ut * ut
+                val[m, j, 1] -= k * e1 * ut * ut
+                d0 = k * 2.0 * ut * e0 * t0
+                d1 = k * 2.0 * ut * e1 * t1
+                der[m, i, 0] += d0
+                der[m, i, 1] += d1
+                der[m, j, 0] += d0
+                der[m, j, 1] += d1
+
+
+def contact_features(pf: "PairForces", x: np.ndarray, w: np.ndarray) -> dict:
+    """{"Q_<kernel>_<form>": (N, 2), "dQ_<kernel>_<form>": (N, 2)}: the pair terms quadratic
+    in the relative velocity w_i - w_j and their g derivatives (``contact_quadratics``)."""
+    x = np.ascontiguousarray(x)
+    pf.ensure(x)
+    M = len(CONTACT_KERNELS) * len(CONTACT_FORMS)
+    val, der = np.zeros((M,) + x.shape), np.zeros((M,) + x.shape)
+    contact_quadratics(x, np.ascontiguousarray(w), pf.L, pf.pairs, pf.npair, pf.rc, pf.kind,
+                       *pf.p, val, der)
+    out = {}
+    for a, kn in enumerate(CONTACT_KERNELS):
+        for b, fn in enumerate(CONTACT_FORMS):
+            out[f"Q_{kn}_{fn}"] = val[3 * a + b]
+            out[f"dQ_{kn}_{fn}"] = der[3 * a + b]
+    return out
+
+
 def hessian_features(pf: "PairForces", x: np.ndarray, g: np.ndarray, F: np.ndarray) -> dict:
     """{"Hs_g", "Hc_g", "H_F", "H_diag"} at one configuration (see ``hessian_products``)."""
     x = np.ascontiguousarray(x)
