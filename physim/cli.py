@@ -117,8 +117,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="entropy production of an active-matter (AOUP) run")
     ep.add_argument("output")
     ep.add_argument("--skip", type=int, default=0, help="snapshots dropped first (transient)")
-    ep.add_argument("--features", help="score features: affine or propulsion, with +force and "
-                    "+hessian (default: D^-1 b on every output)")
+    ep.add_argument("--features", help="score features: affine or propulsion, with +force, "
+                    "+hessian, and (AOUP, opt-in) +hessian2 and +contact2 (default: D^-1 b on "
+                    "every output)")
     ep.add_argument("--parity", choices=["even", "odd"], default="even",
                     help="g under time reversal: even (the paper's) or odd (velocity-like)")
     ep.add_argument("--bins", type=int, default=32, help="grid of the EPR and current maps")
