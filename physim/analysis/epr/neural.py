@@ -284,7 +284,8 @@ class NeuralScore:
 def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | None = None,
                        width: int = 32, depth: int = 2, steps: int = 2000,
                        batch: int | None = None, lr: float = 3e-3, seed: int = 0,
-                       max_validation: int | None = None):
+                       max_validation: int | None = None,
+                       base_features: str = "propulsion+force+hessian"):
     """Fit the linear base and train a NeuralScore on the snapshots of an AOUP run.
 
     The last ``holdout`` fraction of the snapshots (after ``skip``) is kept out of
@@ -292,6 +293,9 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     on (``entropy_production(ds.isel(time=slice(score.first_heldout, None)), score=score)``),
     so the plug-in EPR carries no fit bias. ``batch`` (snapshots per Adam step) defaults
     to about 1024 particles per step, ``max_validation`` to about 16384 held-out particles.
+    ``base_features``: the LinearScore basis the network corrects (e.g.
+    "propulsion+force+hessian+hessian2+contact2", which captures more at the MIPS state
+    point; README).
     Returns the trained NeuralScore.
     """
     from ...solvers.active.drift import ActiveDrift
@@ -320,7 +324,7 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     N = X.shape[1]
     batch = max(1, 1024 // N) if batch is None else batch
     max_validation = max(1, 16384 // N) if max_validation is None else max_validation
-    lin = LinearScore("propulsion+force+hessian", ("g0", "g1"))
+    lin = LinearScore(base_features, ("g0", "g1"))
     for x, g in zip(X[:n_train], G[:n_train]):
         lin.accumulate(None, g, drift.extra(x, g, drift.force(x), lin.needs))
     lin.fit()
