@@ -166,6 +166,15 @@ class Checkpoint:
                    rejected=bool(rec["rejected"]), dense_done=bool(rec["dense_done"]))
 
 
+def first_step_of(stepper, first_step, t0, t_end) -> float:
+    """The first |h|: the given one, checked against the run, or the stepper's estimate."""
+    if first_step is None:
+        return stepper._initial_step()
+    if not 0 < first_step <= t_end - t0:
+        raise ValueError(f"first_step={first_step} must lie in (0, t_end - t0]")
+    return float(first_step)
+
+
 class DOP853:
     """Integrate y' = fun(t, y) from t0 to t_end, one accepted step per call.
 
@@ -219,12 +228,7 @@ class DOP853:
         if frame is not None:
             frame.set_anchor(self.t)
         self.f = np.array(self._call(self.t, self.y), copy=True)
-        if first_step is None:
-            self.h_abs = self._initial_step()
-        else:
-            if not 0 < first_step <= t_end - t0:
-                raise ValueError(f"first_step={first_step} must lie in (0, t_end - t0]")
-            self.h_abs = float(first_step)
+        self.h_abs = first_step_of(self, first_step, t0, t_end)
 
     # -- helpers -------------------------------------------------------------
     def _call(self, t, y):

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dop853 import (HAIRER_CONTROLLER, Checkpoint, Controller, IntegrationError, LocalNorm,
-                     Stats)
+from .dop853 import (DOP853, HAIRER_CONTROLLER, Checkpoint, Controller, IntegrationError,
+                     LocalNorm, Stats, first_step_of)
 
 
 class ERK43IP:
@@ -56,12 +56,7 @@ class ERK43IP:
         self.stats = Stats()
         self.t_stop = None
         self.f = self._call(self.t, self.y)
-        if first_step is None:
-            self.h_abs = self._initial_step()
-        else:
-            if not 0 < first_step <= t_end - t0:
-                raise ValueError(f"first_step={first_step} must lie in (0, t_end - t0]")
-            self.h_abs = float(first_step)
+        self.h_abs = first_step_of(self, first_step, t0, t_end)
 
     def _call(self, t, y):
         self.stats.nfev += 1
@@ -76,15 +71,9 @@ class ERK43IP:
         h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
         return min(h0, self.t_end - self.t, self.max_step)
 
-    def stop_at(self, t: float | None) -> None:
-        """Make steps end exactly at ``t`` (no step crosses it); None: only t_end."""
-        if t is not None and not self.t < t <= self.t_end:
-            raise ValueError(f"stop_at({t}) must lie in (t, t_end] = ({self.t}, {self.t_end}]")
-        self.t_stop = None if t is None else float(t)
-
-    @property
-    def done(self) -> bool:
-        return self.t >= self.t_end
+    # the same as DOP853's: steps end exactly at t_stop, none crosses it
+    stop_at = DOP853.stop_at
+    done = DOP853.done
 
     def _try(self, t, y, h):
         m = self.model

@@ -188,6 +188,24 @@ def divergence(pf: "PairForces", x: np.ndarray) -> np.ndarray:
     return -hessian_features(pf, x, z, z)["H_diag"].sum(-1)
 
 
+@nb.njit(cache=True, inline="always")
+def _pair_block(x, i, j, L, rc2, kind, p0, p1, p2):
+    """(inside, B_xx, B_yy, B_xy, ex, ey, r) of the pair (i, j): B_ij = -f'(r) e e^T -
+    f(r)/r (I - e e^T), e the unit separation from j to i, f the force magnitude."""
+    dx = _wrap(x[i, 0] - x[j, 0], L)
+    dy = _wrap(x[i, 1] - x[j, 1], L)
+    r2 = dx * dx + dy * dy
+    if not (r2 < rc2 and r2 > 0.0):
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    r = math.sqrt(r2)
+    a = -_pair_slope(r, kind, p0, p1, p2)
+    b = -_pair(r, kind, p0, p1, p2) / r
+    ex = dx / r
+    ey = dy / r
+    return (True, a * ex * ex + b * (1.0 - ex * ex), a * ey * ey + b * (1.0 - ey * ey),
+            (a - b) * ex * ey, ex, ey, r)
+
+
 @nb.njit(cache=True)
 def hessian_products(x, g, F, L, pairs, npair, rc, kind, p0, p1, p2, hs, hc, hf, hdiag):
     """Products with the Hessian of the pair energy U (F = -grad U), per particle i:
@@ -205,20 +223,8 @@ def hessian_products(x, g, F, L, pairs, npair, rc, kind, p0, p1, p2, hs, hc, hf,
     for q in range(npair):
         i = pairs[q, 0]
         j = pairs[q, 1]
-        dx = _wrap(x[i, 0] - x[j, 0], L)
-        dy = _wrap(x[i, 1] - x[j, 1], L)
-        r2 = dx * dx + dy * dy
-        if r2 < rc2 and r2 > 0.0:
-            r = math.sqrt(r2)
-            f = _pair(r, kind, p0, p1, p2)
-            fp = _pair_slope(r, kind, p0, p1, p2)
-            ex = dx / r
-            ey = dy / r
-            a = -fp
-            b = -f / r
-            bxx = a * ex * ex + b * (1.0 - ex * ex)
-            byy = a * ey * ey + b * (1.0 - ey * ey)
-            bxy = (a - b) * ex * ey
+        inside, bxx, byy, bxy, _ex, _ey, _r = _pair_block(x, i, j, L, rc2, kind, p0, p1, p2)
+        if inside:
             # B is symmetric and the same for (i, j) and (j, i)
             hs[i, 0] += bxx * g[i, 0] + bxy * g[i, 1]
             hs[i, 1] += bxy * g[i, 0] + byy * g[i, 1]
@@ -248,18 +254,8 @@ def _apply_blocks(x, v, L, pairs, npair, rc, kind, p0, p1, p2, out):
     for q in range(npair):
         i = pairs[q, 0]
         j = pairs[q, 1]
-        dx = _wrap(x[i, 0] - x[j, 0], L)
-        dy = _wrap(x[i, 1] - x[j, 1], L)
-        r2 = dx * dx + dy * dy
-        if r2 < rc2 and r2 > 0.0:
-            r = math.sqrt(r2)
-            a = -_pair_slope(r, kind, p0, p1, p2)
-            b = -_pair(r, kind, p0, p1, p2) / r
-            ex = dx / r
-            ey = dy / r
-            bxx = a * ex * ex + b * (1.0 - ex * ex)
-            byy = a * ey * ey + b * (1.0 - ey * ey)
-            bxy = (a - b) * ex * ey
+        inside, bxx, byy, bxy, ex, ey, r = _pair_block(x, i, j, L, rc2, kind, p0, p1, p2)
+        if inside:
             ux = v[i, 0] - v[j, 0]
             uy = v[i, 1] - v[j, 1]
             out[i, 0] += bxx * ux + bxy * uy
@@ -279,18 +275,8 @@ def square_diagonal(x, L, pairs, npair, rc, kind, p0, p1, p2, out):
     for q in range(npair):
         i = pairs[q, 0]
         j = pairs[q, 1]
-        dx = _wrap(x[i, 0] - x[j, 0], L)
-        dy = _wrap(x[i, 1] - x[j, 1], L)
-        r2 = dx * dx + dy * dy
-        if r2 < rc2 and r2 > 0.0:
-            r = math.sqrt(r2)
-            a = -_pair_slope(r, kind, p0, p1, p2)
-            b = -_pair(r, kind, p0, p1, p2) / r
-            ex = dx / r
-            ey = dy / r
-            bxx = a * ex * ex + b * (1.0 - ex * ex)
-            byy = a * ey * ey + b * (1.0 - ey * ey)
-            bxy = (a - b) * ex * ey
+        inside, bxx, byy, bxy, ex, ey, r = _pair_block(x, i, j, L, rc2, kind, p0, p1, p2)
+        if inside:
             for k in (i, j):
                 s1[k, 0] += bxx
                 s1[k, 1] += byy
@@ -353,44 +339,26 @@ def contact_quadratics(x, w, L, pairs, npair, rc, kind, p0, p1, p2, val, der):
             u1 = w[i, 1] - w[j, 1]
             ur = u0 * e0 + u1 * e1
             ut = u0 * t0 + u1 * t1
+            # the forms T_b and their g derivatives, per component: (T_0, T_1, dT_0, dT_1)
+            # rr: rhat ur^2 (d: 2 ur rhat_c^2); rt: that ur ut (d: that_c (rhat_c ut +
+            # that_c ur)); tt: rhat ut^2 (d: 2 ut rhat_c that_c); -T on j, +dT on both
+            forms = ((e0 * ur * ur, e1 * ur * ur, 2.0 * ur * e0 * e0, 2.0 * ur * e1 * e1),
+                     (t0 * ur * ut, t1 * ur * ut, t0 * (e0 * ut + t0 * ur),
+                      t1 * (e1 * ut + t1 * ur)),
+                     (e0 * ut * ut, e1 * ut * ut, 2.0 * ut * e0 * t0, 2.0 * ut * e1 * t1))
             for a in range(3):
                 k = kern[a]
-                # rr: rhat ur^2 on i, -rhat ur^2 on j; d/dg_c: 2 ur rhat_c^2 on both
-                m = 3 * a
-                val[m, i, 0] += k * e0 * ur * ur
-                val[m, i, 1] += k * e1 * ur * ur
-                val[m, j, 0] -= k * e0 * ur * ur
-                val[m, j, 1] -= k * e1 * ur * ur
-                d0 = k * 2.0 * ur * e0 * e0
-                d1 = k * 2.0 * ur * e1 * e1
-                der[m, i, 0] += d0
-                der[m, i, 1] += d1
-                der[m, j, 0] += d0
-                der[m, j, 1] += d1
-                # rt: that ur ut; d/dg_c: that_c (rhat_c ut + that_c ur)
-                m = 3 * a + 1
-                val[m, i, 0] += k * t0 * ur * ut
-                val[m, i, 1] += k * t1 * ur * ut
-                val[m, j, 0] -= k * t0 * ur * ut
-                val[m, j, 1] -= k * t1 * ur * ut
-                d0 = k * t0 * (e0 * ut + t0 * ur)
-                d1 = k * t1 * (e1 * ut + t1 * ur)
-                der[m, i, 0] += d0
-                der[m, i, 1] += d1
-                der[m, j, 0] += d0
-                der[m, j, 1] += d1
-                # tt: rhat ut^2; d/dg_c: 2 ut rhat_c that_c
-                m = 3 * a + 2
-                val[m, i, 0] += k * e0 * ut * ut
-                val[m, i, 1] += k * e1 * ut * ut
-                val[m, j, 0] -= k * e0 * ut * ut
-                val[m, j, 1] -= k * e1 * ut * ut
-                d0 = k * 2.0 * ut * e0 * t0
-                d1 = k * 2.0 * ut * e1 * t1
-                der[m, i, 0] += d0
-                der[m, i, 1] += d1
-                der[m, j, 0] += d0
-                der[m, j, 1] += d1
+                for b in range(3):
+                    m = 3 * a + b
+                    v0, v1, d0, d1 = forms[b]
+                    val[m, i, 0] += k * v0
+                    val[m, i, 1] += k * v1
+                    val[m, j, 0] -= k * v0
+                    val[m, j, 1] -= k * v1
+                    der[m, i, 0] += k * d0
+                    der[m, i, 1] += k * d1
+                    der[m, j, 0] += k * d0
+                    der[m, j, 1] += k * d1
 
 
 def contact_features(pf: "PairForces", x: np.ndarray, w: np.ndarray) -> dict:

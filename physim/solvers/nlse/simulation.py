@@ -230,13 +230,16 @@ class Simulation(contract.Simulation):
     def _lead(self):
         return ("time", "ensemble") if self.ensemble else ("time",)
 
+    def _ensemble_coord(self) -> dict:
+        if not self.ensemble:
+            return {}
+        return {"ensemble": (("ensemble",), np.arange(self.members.start, self.members.stop,
+                                                      dtype=np.int64),
+                             {"units": "1", "long_name": "realisation index"})}
+
     def coords(self) -> dict:
         m = self.model
-        out = {}
-        if self.ensemble:
-            out["ensemble"] = (("ensemble",), np.arange(self.members.start, self.members.stop,
-                                                        dtype=np.int64),
-                               {"units": "1", "long_name": "realisation index"})
+        out = self._ensemble_coord()
         for a, name in enumerate("xyz"[:m.dim]):
             x = m.xs[a]
             if a < 2 and not self.ensemble:  # this rank's block (all of y in a slab)
@@ -351,9 +354,12 @@ class Simulation(contract.Simulation):
             return parts[0]
         names = self.variables()
         if not parts:  # a rank without members
-            return {n: np.empty((0,) + tuple(self.model.local_physical_shape)) if n == "psi"
-                    else np.empty(0) for n in names}
+            return self._empty_snapshot(names)
         return {n: np.stack([q[n] for q in parts]) for n in names}
+
+    def _empty_snapshot(self, names) -> dict:
+        return {n: np.empty((0,) + tuple(self.model.local_physical_shape)) if n == "psi"
+                else np.empty(0) for n in names}
 
     def run(self, resume: dict | None = None):
         """Yield the snapshots (``Record``s along time), and None after every step."""

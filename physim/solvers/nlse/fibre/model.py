@@ -37,6 +37,7 @@ import scipy.fft as sfft
 from scipy.special import wofz
 
 from .. import kernels
+from ..model import _LocalSum
 
 C_NM_PS = 299792.458          # speed of light in nm/ps
 HBAR = 1.054571817e-34        # J s
@@ -128,15 +129,6 @@ class PlainFFT1D:
         return sfft.ifft(c, norm="forward", overwrite_x=overwrite)
 
 
-class _Norm:
-    def __init__(self, size):
-        self.size = size
-
-    @staticmethod
-    def sum_sq(x):
-        return np.linalg.norm(np.ravel(x)) ** 2
-
-
 class GNLSE:
     """The fibre GNLSE on ``N`` points over a ``window`` (ps) about ``wavelength`` (nm).
 
@@ -167,7 +159,7 @@ class GNLSE:
         self.fraction = float(fraction) if raman is not None else 0.0
         self.fft = PlainFFT1D(self.N)
         self.local_spectral_shape = self.local_physical_shape = (self.N,)
-        self.norm = _Norm(self.N)
+        self.norm = _LocalSum(self.N)
 
         w = self.omega
         B = np.zeros(self.N)

@@ -110,11 +110,7 @@ class Simulation(NLSESimulation):
     # -- what the frame writes ----------------------------------------------------------
     def coords(self) -> dict:
         m = self.model
-        out = {}
-        if self.ensemble:
-            out["ensemble"] = (("ensemble",), np.arange(self.members.start, self.members.stop,
-                                                        dtype=np.int64),
-                               {"units": "1", "long_name": "realisation index"})
+        out = self._ensemble_coord()
         out["T"] = (("T",), m.T, {"units": "ps", "long_name": "retarded time T"})
         nu = m.frequency
         # ascending, as every coordinate; the wavelength is 299792.458 / frequency nm
@@ -178,13 +174,7 @@ class Simulation(NLSESimulation):
                 "peak_power": float(np.max(A.real ** 2 + A.imag ** 2)),
                 "mean_frequency": model.mean_frequency(c)}
 
-    def _snapshot(self, cs) -> dict:
-        parts = [self._snapshot_one(self.model, c) for c in cs]
-        if not self.ensemble:
-            return parts[0]
-        names = self.variables()
-        if not parts:  # a rank without members
-            n = self.model.N
-            return {k: np.empty((0, n), dtype=np.complex128 if k == "A" else float)
-                    if k in ("A", "spectrum") else np.empty(0) for k in names}
-        return {k: np.stack([q[k] for q in parts]) for k in names}
+    def _empty_snapshot(self, names) -> dict:
+        n = self.model.N
+        return {k: np.empty((0, n), dtype=np.complex128 if k == "A" else float)
+                if k in ("A", "spectrum") else np.empty(0) for k in names}
