@@ -225,6 +225,8 @@ class Simulation(contract.Simulation):
         self.times = times
         self.t_end = t1
         self.steppers = []
+        self._warned_edge = False  # the under-resolution warning is given once
+        self._t_snap = times[0]
 
     # -- what the frame writes -------------------------------------------------
     def _lead(self):
@@ -336,7 +338,7 @@ class Simulation(contract.Simulation):
 
     def _check_resolution(self, model, c):
         """Warn once when the spectrum reaches the edge of the kept band (under-resolved)."""
-        if getattr(self, "_warned_edge", False):
+        if self._warned_edge:
             return
         share = model.edge_share(c)
         if share > EDGE_SHARE_WARN:
@@ -345,7 +347,7 @@ class Simulation(contract.Simulation):
                       "the grid's band (1 resolves more)" if model.dealias < 1 else "")
             log.warning("nlse: under-resolved at t = %.6g: the top sixth of the kept band "
                         "holds %.2g of the power (a resolved field: below %g); raise grid.N%s",
-                        getattr(self, "_t_snap", self.times[0]), share,
+                        self._t_snap, share,
                         EDGE_SHARE_WARN, narrow)
 
     def _snapshot(self, cs) -> dict:
