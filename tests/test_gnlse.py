@@ -242,7 +242,8 @@ def test_standard_figures(tmp_path):
     ds = run(tmp_path, case(0.4, raman={"kind": "blow_wood"}))
     paths = standard_figures(ds, tmp_path / "fig")
     assert sorted(p.name for p in paths) == ["invariants.png", "spectral_evolution.png",
-                                             "spectrum.png", "temporal_evolution.png"]
+                                             "spectrogram.png", "spectrum.png",
+                                             "temporal_evolution.png"]
 
 
 def test_restart_along_a_longer_fibre_is_bitwise(tmp_path):

@@ -276,6 +276,24 @@ class GNLSE:
         a = c.real ** 2 + c.imag ** 2
         return float(np.sum(self.omega_abs * a) / np.sum(a) / (2 * np.pi))
 
+    def edge_levels(self, c) -> tuple[float, float]:
+        """The highest level, in dB below the peak, of the spectrum in the outer twelfth of the
+        frequency grid at either end, and of the power |A|² in the outer twelfth of the time
+        window: how close the field comes to the edges of the grid (the spectrum folds over,
+        the pulse wraps round the periodic window)."""
+        m = max(1, self.N // 12)
+        a2 = c.real ** 2 + c.imag ** 2
+        order = self.order
+        spec = a2[order]
+        A = self.to_field(c)
+        p = A.real ** 2 + A.imag ** 2
+
+        def level(x):
+            peak = x.max()
+            edge = max(x[:m].max(), x[-m:].max())
+            return 10 * math.log10(edge / peak) if edge > 0 else -np.inf
+        return level(spec), level(p)
+
     def shot_noise(self, rng) -> np.ndarray:
         """One photon per mode with a uniformly random phase: |δc_m| = √(ħω_m / W)."""
         amp = np.sqrt(HBAR * self.omega_abs * 1e12 / (self.window * 1e-12))

@@ -23,6 +23,10 @@ from .schema import pulse_t0
 
 log = logging.getLogger(__name__)
 
+# the field's level in the grid's outer twelfths that counts as reaching the edge: the
+# -40 dB band, the dynamic range the supercontinuum literature plots and compares
+EDGE_LEVEL_DB = -40.0
+
 
 def build_model(p: dict) -> GNLSE:
     """The GNLSE of a validated case (lengths in the case's fibre.units)."""
@@ -97,6 +101,8 @@ class Simulation(NLSESimulation):
         self.times = times
         self.t_end = L
         self.steppers = []
+        self._warned = set()  # each under-resolution warning is given once
+        self._t_snap = times[0]
 
     # -- the initial state ------------------------------------------------------------
     def _initial_coeffs(self, model, member):
@@ -167,7 +173,30 @@ class Simulation(NLSESimulation):
                        first_step=num["first_step"] or None, max_step=num["max_step"],
                        controller=ctrl, norm=model.norm, max_steps=num["max_steps"])
 
+    def _check_resolution(self, model, c):
+        """Warn once each when the spectrum or the pulse reaches the edge of its grid."""
+        if len(self._warned) == 2:
+            return
+        spec, power = model.edge_levels(c)
+        unit = self.params["fibre"]["units"]
+        span = model.N / model.window
+        if spec > EDGE_LEVEL_DB and "spectrum" not in self._warned:
+            self._warned.add("spectrum")
+            log.warning("gnlse: under-resolved at z = %.6g %s: the spectrum reaches %.1f dB of "
+                        "its peak in the outer twelfth of the frequency grid (%.4g-%.4g THz; a "
+                        "resolved run stays below %g dB): raise grid.N or narrow grid.window "
+                        "(the grid spans N / window = %.4g THz)", self._t_snap, unit, spec,
+                        model.frequency[0], model.frequency[-1], EDGE_LEVEL_DB, span)
+        if power > EDGE_LEVEL_DB and "time" not in self._warned:
+            self._warned.add("time")
+            log.warning("gnlse: the pulse reaches the edge of the time window at z = %.6g %s "
+                        "(%.1f dB of the peak power in its outer twelfth; it wraps round the "
+                        "periodic window above %g dB): widen grid.window (and raise grid.N "
+                        "with it to keep the spectral span)", self._t_snap, unit, power,
+                        EDGE_LEVEL_DB)
+
     def _snapshot_one(self, model, c) -> dict:
+        self._check_resolution(model, c)
         A = model.to_field(c)
         return {"A": A, "spectrum": model.spectrum(c), "energy": model.energy(c),
                 "photon_number": model.photon_number(c),
