@@ -38,6 +38,11 @@ RUNS = {
                                                  "initial.x=[-3.0, 4.0, 4.0, -4.0]"]),
     "ensemble": ("nlse/mi_ensemble.toml", ["ensemble.members=6", "grid.N=64", "time.end=2.0",
                                       "output.every=1.0"]),
+    # fibre GNLSE shot-noise ensemble: 5 members over 1, 2, 4 ranks (uneven, one idle-free)
+    "gnlse_ensemble": ("nlse/dudley_supercontinuum.toml", ["grid.N=2048", "fibre.length=0.003",
+                                                           "output.every=0.0015",
+                                                           "noise.shot_noise=true",
+                                                           "ensemble.members=5"]),
     "boltzmann_1d": ("boltzmann/wave_1d.toml", ["space.cells=10", "time.end=0.05",
                                                 "output.every=0.025",
                                                 "space.boundary='specular'"]),
@@ -118,6 +123,12 @@ def test_case_runs_and_master_opens(outdir, name):
         if name == "active_replicas":
             assert ds.sizes["replica"] == 5 and np.isfinite(ds.position.values).all()
             np.testing.assert_array_equal(ds.replica.values, np.arange(5))
+            return
+        if name == "gnlse_ensemble":
+            assert ds.sizes["ensemble"] == 5 and ds.sizes["T"] == 2048
+            np.testing.assert_array_equal(ds.ensemble.values, np.arange(5))
+            n = ds.photon_number.values   # no loss: the invariant on every member
+            assert np.abs(n / n[0] - 1).max() < 1e-7
             return
         assert np.isfinite(ds.psi.values).all()
         if name == "inputs_2d":
