@@ -156,3 +156,15 @@ def test_bad_input_is_named(tau1, tmp_path):
                                                                 '"epsilon": 0.5')
     with pytest.raises(ValueError, match="epsilon"):
         train_neural_score(trap)
+
+
+def test_callback_sees_the_weights_at_every_logged_step(tau1):
+    """The convergence hook (benchmarks/epr_mips_neural.py): called at each logged step with
+    the weights reached so far; the last call sees the final weights."""
+    ds, _ = tau1
+    seen = []
+    score = train_neural_score(ds, skip=10, steps=4, log_every=2,
+                               callback=lambda s, k: seen.append((k, s.params["pair"][-1][0].copy())))
+    assert [k for k, _ in seen] == [2, 4] and len(score.history) == 2
+    assert np.array_equal(seen[-1][1], score.params["pair"][-1][0])
+    assert not np.array_equal(seen[0][1], seen[1][1])

@@ -178,11 +178,13 @@ class NeuralScore:
 
     # ---- training ------------------------------------------------------------------------
     def train(self, X, G, drift, *, steps: int = 2000, batch: int = 8, lr: float = 3e-3,
-              validation=None, seed: int = 0, log_every: int = 100):
+              validation=None, seed: int = 0, log_every: int = 100, callback=None):
         """Minimise the implicit score-matching loss on snapshots X, G (S, N, 2) of one run.
 
         drift : the run's ActiveDrift (box, forces and Hessian products for the linear part).
         validation : optional (X, G) held out; its loss is logged in ``history``.
+        callback : optional ``callback(score, step)``, called at every logged step with the
+        score holding the weights reached so far (for convergence curves on other data).
         Returns self; ``history`` holds (step, train loss, validation loss, seconds).
         """
         if not (steps >= 1 and batch >= 1 and lr > 0):
@@ -215,6 +217,9 @@ class NeuralScore:
                 v = self._loss(params, val) if val is not None else float("nan")
                 self.history.append((step, float(np.mean(run)), v, time.perf_counter() - t0))
                 run = []
+                if callback is not None:
+                    self.params = jax.tree_util.tree_map(np.asarray, params)
+                    callback(self, step)
         self.params = jax.tree_util.tree_map(np.asarray, params)
         return self
 
@@ -285,7 +290,8 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
                        width: int = 32, depth: int = 2, steps: int = 2000,
                        batch: int | None = None, lr: float = 3e-3, seed: int = 0,
                        max_validation: int | None = None,
-                       base_features: str = "propulsion+force+hessian"):
+                       base_features: str = "propulsion+force+hessian", log_every: int | None = None,
+                       callback=None):
     """Fit the linear base and train a NeuralScore on the snapshots of an AOUP run.
 
     The last ``holdout`` fraction of the snapshots (after ``skip``) is kept out of
@@ -295,7 +301,8 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
     to about 1024 particles per step, ``max_validation`` to about 16384 held-out particles.
     ``base_features``: the LinearScore basis the network corrects (e.g.
     "propulsion+force+hessian+hessian2+contact2", which captures more at the MIPS state
-    point; README).
+    point; README). ``log_every`` (default steps / 20) and ``callback`` are passed to
+    :meth:`NeuralScore.train`.
     Returns the trained NeuralScore.
     """
     from ...solvers.active.drift import ActiveDrift
@@ -339,6 +346,7 @@ def train_neural_score(ds, *, skip: int = 0, holdout: float = 0.25, rc: float | 
                         scale=scale, seed=seed)
     val = (X[n_train:][:max_validation], G[n_train:][:max_validation])
     score.train(X[:n_train], G[:n_train], drift, steps=steps, batch=batch, lr=lr,
-                validation=val, seed=seed, log_every=max(1, steps // 20))
+                validation=val, seed=seed, callback=callback,
+                log_every=max(1, steps // 20) if log_every is None else log_every)
     score.first_heldout = skip + n_train
     return score
