@@ -18,6 +18,11 @@ made by :func:`source_kinds`:
   last complete one), ``member`` (which realisation, when the variable has an
   ensemble or replica dimension) and ``interpolate``.
 
+A table (:meth:`Inputs.table`: a fibre's n_eff(wavelength), say) is not resampled onto
+the run's grid: it keeps its own coordinate, and the solver interpolates it as its
+physics asks. From Python it is a (2, n) array [coordinate, values] or a DataArray along
+the coordinate; from a file, the variable of the input's name along that coordinate.
+
 An optional input (``Input(..., required=False)``) that a file lacks is None, as when
 it is not given with kind ``array``; the solver then makes it itself. A run repeated
 from its output (``physim run OUT.h5``, ``--restart``) does without it again, and does
@@ -162,6 +167,46 @@ class Inputs:
         self.resolved[name] = Resolved(dims, coords, out, attrs)
         return out
 
+    def table(self, name: str, coord: str, min_points: int = 2):
+        """The input ``name`` as a real 1-D table on its own coordinate ``coord`` (not on
+        the run's grid: the solver interpolates it as the physics asks), as (coordinate
+        values, values), or None when an optional input is not given. From Python: an
+        ``xarray.DataArray`` along ``coord`` or a (2, n) array (row 0 the coordinate, row
+        1 the values); from a file: the variable ``name`` along the coordinate ``coord``.
+        The coordinate must be strictly monotonic."""
+        spec = self.declared[name]
+        sec = self.params[spec.section]
+        key = f"{spec.section}.{name}"
+        if name in self.given:
+            value = self.given[name]
+            if isinstance(value, Resolved):  # stored in an earlier run's output
+                x, y, attrs = value.coords[value.dims[0]], value.values, value.attrs
+            else:
+                x, y, attrs = _table_from_python(key, value, coord)
+        elif sec["kind"] == "file":
+            x, y, attrs = _table_from_file(key, sec, name, coord)
+        elif spec.required:
+            fail(key, f"{spec.section}.kind = 'array' needs this input ({spec.doc}): pass "
+                 f"physim.run(..., inputs={{{name!r}: table}}), a (2, n) array [{coord}, "
+                 f"values] or an xarray.DataArray along {coord!r}")
+        else:
+            return None
+        x = np.asarray(x)
+        n = x.shape[0] if x.ndim == 1 else -1
+        if n < min_points:
+            fail(key, f"{coord}: shape {x.shape}; expected a 1-D table of at least "
+                 f"{min_points} points")
+        x = _checked(f"{key} ({coord})", x, (n,), (coord,), float)
+        y = _checked(key, y, (n,), (coord,), float)
+        step = np.diff(x)
+        if not (np.all(step > 0) or np.all(step < 0)):
+            fail(key, f"{coord}: the values must be strictly increasing or decreasing "
+                 "(no repeated or unsorted points)")
+        # each table keeps its own coordinate in /inputs: two tables need not share it
+        dim = f"{name}_{coord}"
+        self.resolved[name] = Resolved((dim,), {dim: x}, y, attrs)
+        return x, y
+
     def _replayed(self, section: str) -> bool:
         """Whether ``section``'s inputs come from an earlier run's ``/inputs`` (an optional
         input missing there was missing in that run's source too)."""
@@ -204,7 +249,42 @@ def _from_python(key, value, coords, dtype, periodic):
     return _checked(key, got, shape, dims, dtype), {"source": "array"}
 
 
-def _from_file(key, sec, name, coords, dtype, periodic, required=True):
+def _table_from_python(key, value, coord):
+    if _is_dataarray(value):
+        if value.dims != (coord,) or coord not in value.coords:
+            fail(key, f"a DataArray with dims {tuple(value.dims)}; expected one dimension "
+                 f"{coord!r} with its coordinate values")
+        return (np.asarray(value[coord].values), np.asarray(value.values),
+                {"source": "xarray.DataArray"})
+    try:
+        got = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        fail(key, f"cannot be read as a table ({type(exc).__name__}: {exc}); expected a "
+             f"(2, n) array [{coord}, values] or a DataArray along {coord!r}")
+    if got.ndim != 2 or got.shape[0] != 2:
+        fail(key, f"shape {got.shape}; expected a (2, n) array [{coord}, values] or a "
+             f"DataArray along {coord!r}")
+    return got[0], got[1], {"source": "array"}
+
+
+def _table_from_file(key, sec, name, coord):
+    path, ds = _open(key, sec)
+    with ds:
+        if name not in ds.variables:
+            fail(key, f"{path.name} has no variable {name!r}; it has "
+                 + ", ".join(repr(v) for v in ds.data_vars))
+        da, picked = _select(key.split(".")[0], ds[name], (coord,), sec, path.name)
+        if da.dims != (coord,) or coord not in da.coords:
+            fail(key, f"{path.name}: {name!r} has dims {tuple(da.dims)}; expected one "
+                 f"dimension {coord!r} with its coordinate values")
+        x, y = np.asarray(da[coord].values), np.asarray(da.values)
+    attrs = {"source": "file", "path": str(path.resolve()), "sha256": sha256(path),
+             "variable": name, **picked}
+    return x, y, attrs
+
+
+def _open(key, sec):
+    """(path, dataset) of a file-kind section ``sec``, or one line naming ``section.path``."""
     import xarray as xr
 
     from .io import is_physim_file
@@ -213,12 +293,17 @@ def _from_file(key, sec, name, coords, dtype, periodic, required=True):
     where = f"{key.split('.')[0]}.path"
     if not path.is_file():
         fail(where, f"{str(path)!r} does not exist")
-    variable = sec.get("variable", name)
     try:
         ds = open_output(path) if is_physim_file(path) else xr.open_dataset(path)
     except Exception as exc:
         fail(where, f"{str(path)!r} is not a netCDF/HDF5 file xarray can open "
              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
+    return path, ds
+
+
+def _from_file(key, sec, name, coords, dtype, periodic, required=True):
+    path, ds = _open(key, sec)
+    variable = sec.get("variable", name)
     with ds:
         if variable not in ds.variables:
             if not required:
