@@ -91,6 +91,17 @@ def source_kinds(names, extra: dict | None = None) -> dict[str, dict[str, Param]
     return {"array": extra, "file": {**file, **extra}}
 
 
+def table_kinds(names, extra: dict | None = None) -> dict[str, dict[str, Param]]:
+    """The ``array`` and ``file`` kinds of a section whose inputs are tables
+    (:meth:`Inputs.table`): as :func:`source_kinds` without ``interpolate`` (a table
+    keeps its own coordinate; the solver interpolates it)."""
+    kinds = source_kinds(names, extra)
+    kinds["file"] = {k: v for k, v in kinds["file"].items() if k != "interpolate"}
+    kinds["file"]["path"] = Param(REQUIRED, str, "the file: a physim output or any "
+                                  "netCDF/HDF5 file holding the table")
+    return kinds
+
+
 def declared_for(declared, case: dict) -> dict:
     """{name: Input} of a solver's ``INPUTS`` for ``case``: the dict itself, or what the
     callable returns for the case (raw or validated; it must cope with missing keys)."""
@@ -172,7 +183,8 @@ class Inputs:
         the run's grid: the solver interpolates it as the physics asks), as (coordinate
         values, values), or None when an optional input is not given. From Python: an
         ``xarray.DataArray`` along ``coord`` or a (2, n) array (row 0 the coordinate, row
-        1 the values); from a file: the variable ``name`` along the coordinate ``coord``.
+        1 the values); from a file: the section's ``variable`` (default ``name``) along
+        the coordinate ``coord``.
         The coordinate must be strictly monotonic."""
         spec = self.declared[name]
         sec = self.params[spec.section]
@@ -270,16 +282,18 @@ def _table_from_python(key, value, coord):
 def _table_from_file(key, sec, name, coord):
     path, ds = _open(key, sec)
     with ds:
-        if name not in ds.variables:
-            fail(key, f"{path.name} has no variable {name!r}; it has "
+        variable = sec.get("variable", name)
+        if variable not in ds.variables:
+            fail(key.split(".")[0] + ".variable" if "variable" in sec else key,
+                 f"{path.name} has no variable {variable!r}; it has "
                  + ", ".join(repr(v) for v in ds.data_vars))
-        da, picked = _select(key.split(".")[0], ds[name], (coord,), sec, path.name)
+        da, picked = _select(key.split(".")[0], ds[variable], (coord,), sec, path.name)
         if da.dims != (coord,) or coord not in da.coords:
-            fail(key, f"{path.name}: {name!r} has dims {tuple(da.dims)}; expected one "
+            fail(key, f"{path.name}: {variable!r} has dims {tuple(da.dims)}; expected one "
                  f"dimension {coord!r} with its coordinate values")
         x, y = np.asarray(da[coord].values), np.asarray(da.values)
     attrs = {"source": "file", "path": str(path.resolve()), "sha256": sha256(path),
-             "variable": name, **picked}
+             "variable": variable, **picked}
     return x, y, attrs
 
 
