@@ -307,6 +307,9 @@ def describe(schema: Schema) -> str:
     lines = [f"solver = {schema.solver!r}"]
     for sec, spec in schema.sections.items():
         if isinstance(spec, Variants):
+            if spec.doc:
+                default = f"; default {spec.default!r}" if spec.default is not None else ""
+                lines.append(f"[{sec}]  {spec.key}: {spec.doc}{default}")
             for kind, params in spec.options.items():
                 lines.append(f"[{sec}]  {spec.key} = {kind!r}")
                 lines += _describe_params(params)
