@@ -135,13 +135,31 @@ class GNLSE:
     ``betas``: [β2, β3, ...] in ps^n/m; ``gamma`` in 1/(W m); ``alpha``: power loss in 1/m;
     ``tau_shock``: τ_s in ps (None: 1/ω0; 0: no self-steepening); ``raman``: None or
     (f_R, H_R on the rfft frequencies) from :meth:`raman_table`; ``dealias``: the fraction
-    of the Nyquist frequency kept in the nonlinear term (1: none)."""
+    of the Nyquist frequency kept in the nonlinear term (1: none).
+
+    Tabulated fibres (:mod:`.tables`): ``dispersion``, a function of the absolute ω
+    (rad/ps) giving β(ω) − β(ω0) − β1(ω − ω0), replaces the Taylor ``betas``; ``alpha``
+    may be a function of the absolute ω (the power loss α(ω)); ``area``, a function of the
+    absolute ω giving Aeff(ω), makes the nonlinearity Lægsgaard's (Opt. Express 15, 16110
+    (2007)) with ``gamma`` = γ0 = n2 ω0 / (c Aeff(ω0)):
+
+        ∂_z A(ω) = ... + iγ0 (1 + τ_s ω) s(ω) F[B ((1−f_R)|B|² + f_R h_R∗|B|²)],
+        B = F⁻¹[s A],  s(ω) = (Aeff(ω0)/Aeff(ω))^{1/4},
+
+    the overlap integral of four modes taken as Π_i Aeff(ω_i)^{−1/4} and n_eff(ω) as n0
+    (the two simplifications of Lægsgaard's eq. (30), and of gnlse-python's
+    ``NonlinearityFromEffectiveArea`` but for its n0/n_eff(ω) factor, which would break
+    what follows). Written for the physical field A (gnlse-python integrates the pseudo-
+    field C = s A instead: the same equation), so snapshots, restarts and the input pulse
+    are A's. With τ_s = 1/ω0 and no loss the photon number Σ_m W|c_m|²/(ħ(ω0+ω_m)) stays
+    an exact invariant of the semi-discrete system (d/dz ∝ Im ∫|B|² (h_R∗|B|²) dT = 0);
+    the energy does not."""
 
     error_at_end = False
     imaginary = False  # the stepper glue of the normalised NLSE asks
 
     def __init__(self, N, window, wavelength, betas, gamma, alpha=0.0, tau_shock=None,
-                 raman=None, fraction=0.0, dealias=1.0):
+                 raman=None, fraction=0.0, dealias=1.0, dispersion=None, area=None):
         self.N, self.window = int(N), float(window)
         self.wavelength = float(wavelength)
         self.omega0 = 2 * np.pi * C_NM_PS / self.wavelength         # rad/ps
@@ -153,8 +171,11 @@ class GNLSE:
         self.k = 2 * np.pi / self.window * m
         self.omega = -self.k                                         # offset, rad/ps
         self.omega_abs = self.omega0 + self.omega
-        self.betas = [float(b) for b in betas]
-        self.gamma, self.alpha = float(gamma), float(alpha)
+        self.betas = [float(b) for b in betas] if dispersion is None else None
+        self.gamma = float(gamma)
+        # the power loss per mode: a constant or α(ω) of a table
+        self.alpha = (np.asarray(alpha(self.omega_abs), dtype=float) if callable(alpha)
+                      else np.full(self.N, float(alpha)))
         self.tau_shock = 1.0 / self.omega0 if tau_shock is None else float(tau_shock)
         self.fraction = float(fraction) if raman is not None else 0.0
         self.fft = PlainFFT1D(self.N)
@@ -162,9 +183,12 @@ class GNLSE:
         self.norm = _LocalSum(self.N)
 
         w = self.omega
-        B = np.zeros(self.N)
-        for n, b in enumerate(self.betas, start=2):
-            B += b / math.factorial(n) * w ** n
+        if dispersion is not None:
+            B = np.asarray(dispersion(self.omega_abs), dtype=float)
+        else:
+            B = np.zeros(self.N)
+            for n, b in enumerate(self.betas, start=2):
+                B += b / math.factorial(n) * w ** n
         self.beta_omega = B
         self.D = 1j * B - self.alpha / 2
         kmax = np.abs(self.k).max()
@@ -172,6 +196,13 @@ class GNLSE:
         self.filtered = dealias < 1
         # iγ(1 + τ_s ω)·M: the nonlinear prefactor, the mask applied on the way out
         self.G = 1j * self.gamma * (1 + self.tau_shock * w) * self.mask
+        # Lægsgaard's s(ω) = (Aeff(ω0)/Aeff(ω))^{1/4}: on the way in (B = F⁻¹[s c], in
+        # :meth:`nonlinear`) and out (in G)
+        self.area_weight = None
+        if area is not None:
+            aeff = np.asarray(area(self.omega_abs), dtype=float)
+            self.area_weight = (float(area(np.array([self.omega0]))[0]) / aeff) ** 0.25
+            self.G = self.G * self.area_weight
         # H_R on the rfft modes k_m ≥ 0: ω = −k, so H(ω) = H_R(−k)
         self.H = None
         if raman is not None and self.fraction > 0:
@@ -201,6 +232,8 @@ class GNLSE:
     # -- right-hand side ------------------------------------------------------------------
     def nonlinear(self, c):
         """The nonlinear part (before G): F[A((1−f_R)|A|² + f_R h_R∗|A|²)], A = F⁻¹[M c]."""
+        if self.area_weight is not None:   # a tabulated Aeff(ω): B = F⁻¹[s c]
+            c = c * self.area_weight
         A = self.fft.backward(c * self.mask if self.filtered else c)
         intensity = A.real * A.real + A.imag * A.imag
         if self.H is not None:
