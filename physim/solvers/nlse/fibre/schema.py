@@ -4,7 +4,7 @@ solver = "nlse"."""
 import math
 
 from ....cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
-from ....inputs import Input, source_kinds
+from ....inputs import Input, source_kinds, table_kinds
 from .model import C_NM_PS
 
 INF = float("inf")
@@ -48,7 +48,50 @@ RAMAN = Variants("kind", {
        "Agrawal 2006), hollenbeck_cantrell (13-mode intermediate broadening, Hollenbeck & "
        "Cantrell 2002); none: instantaneous Kerr only")
 
-INPUTS = {"A": Input("pulse", "the input field A(T) in sqrt(W), complex, on the grid T (ps)")}
+def _outside(beyond):
+    return Param("refuse", str, "where the grid's frequencies leave the table: refuse (stop "
+                 f"with one line naming the key) or extend ({beyond}); the carrier must be "
+                 "inside either way", choices=("refuse", "extend"))
+
+
+_TABLE = ("a table against the wavelength in nm, from the Python API (a (2, n) array "
+          "[wavelength, values] or an xarray.DataArray along 'wavelength') or a file (a "
+          "variable along the coordinate 'wavelength' in nm), interpolated on omega")
+
+DISPERSION = Variants("kind", {
+    "taylor": {},
+    **table_kinds([], {
+        "quantity": Param("beta", str, "what the table holds: beta (the propagation "
+                          "constant, 1/unit) or n_eff (the effective index; beta = n_eff "
+                          "omega / c); the input's name, and the file's variable",
+                          choices=("beta", "n_eff")),
+        "outside": _outside("beta continued as a straight line with the group velocity "
+                            "of the table's end: no dispersion beyond it")}),
+}, default="taylor", doc="the dispersion: taylor (fibre.beta), or beta(omega) or "
+   f"n_eff as {_TABLE} (a not-a-knot cubic spline; beta(omega0) and beta1 (omega - "
+   "omega0), beta1 the spline's slope at the carrier, are taken off)")
+
+LOSS = Variants("kind", {
+    "constant": {},
+    **table_kinds(["loss"], {"outside": _outside("held at the end values")}),
+}, default="constant", doc="the power loss: constant (fibre.loss), or loss(lambda) in "
+   f"dB/unit as {_TABLE} (PCHIP, which never overshoots into gain), the whole loss: "
+   "fibre.loss stays 0")
+
+AREA = Variants("kind", {
+    "constant": {},
+    **table_kinds(["area"], {"outside": _outside("held at the end values")}),
+}, default="constant", doc="the effective mode area: constant (fibre.gamma), or "
+   f"Aeff(lambda) in um^2 as {_TABLE} (PCHIP), with fibre.n2 instead of fibre.gamma: the "
+   "photon-number-conserving form of Laegsgaard, Opt. Express 15, 16110 (2007): gamma0 = "
+   "n2 omega0 / (c Aeff(omega0)), the field weighted by (Aeff(omega0)/Aeff(omega))^(1/4) "
+   "going into and coming out of the nonlinearity, n_eff taken constant there")
+
+INPUTS = {"A": Input("pulse", "the input field A(T) in sqrt(W), complex, on the grid T (ps)"),
+          "beta": Input("dispersion", "beta(wavelength) in 1/unit, the wavelength in nm"),
+          "n_eff": Input("dispersion", "n_eff(wavelength), the wavelength in nm"),
+          "loss": Input("loss", "loss(wavelength) in dB/unit, the wavelength in nm"),
+          "area": Input("area", "Aeff(wavelength) in um^2, the wavelength in nm")}
 
 SECTIONS = {
     "fibre": {
@@ -56,15 +99,23 @@ SECTIONS = {
                        "per-length coefficients (beta in ps^n/unit, gamma in 1/(W unit), "
                        "loss in dB/unit)", choices=tuple(LENGTH_UNITS)),
         "length": Param(REQUIRED, float, "fibre length", min=0, min_open=True),
-        "beta": Param(REQUIRED, "floats", "Taylor coefficients [beta2, beta3, ...] of the "
-                      "propagation constant at the carrier, in ps^n/unit (n = 2, 3, ...)"),
-        "gamma": Param(REQUIRED, float, "nonlinear coefficient, 1/(W unit)"),
-        "loss": Param(0.0, float, "power loss, dB/unit (frequency independent)", min=0),
+        "beta": Param(None, "floats", "Taylor coefficients [beta2, beta3, ...] of the "
+                      "propagation constant at the carrier, in ps^n/unit (n = 2, 3, ...); "
+                      "required with dispersion.kind = 'taylor' (the default)"),
+        "gamma": Param(None, float, "nonlinear coefficient, 1/(W unit); required unless the "
+                       "area is a table (then fibre.n2)"),
+        "n2": Param(None, float, "nonlinear index n2 in m^2/W, with area.kind = 'array' or "
+                    "'file' (gamma0 = n2 omega0 / (c Aeff(omega0)))", min=0),
+        "loss": Param(0.0, float, "power loss, dB/unit (frequency independent; a table: "
+                      "the [loss] section)", min=0),
         "self_steepening": Param(True, bool, "include the optical shock term "
                                  "(1 + i tau_shock d_T)"),
         "tau_shock": Param(0.0, float, "shock time; 0 = 1/omega0 (the frequency-independent "
                            "effective area)", min=0, units="fs"),
     },
+    "dispersion": DISPERSION,
+    "loss": LOSS,
+    "area": AREA,
     "raman": RAMAN,
     "grid": {
         "N": Param(REQUIRED, int, "points of the time window (even)", min=16, max=2 ** 24),
@@ -127,6 +178,40 @@ def pulse_t0(pulse: dict) -> float:
     return fwhm / (2 * (math.log(2)) ** (1 / (2 * m)))
 
 
+def _table_checks(p):
+    """Each fibre property given once: as a fibre key or as a table."""
+    problems = []
+    f = p["fibre"]
+    if p["dispersion"]["kind"] == "taylor":
+        if not f["beta"]:
+            problems.append("fibre.beta: needs at least beta2 (a list [beta2, beta3, ...]), "
+                            "or a dispersion table (dispersion.kind = 'array' or 'file')")
+    elif f["beta"] is not None:
+        problems.append(f"fibre.beta: the dispersion is a table (dispersion.kind = "
+                        f"{p['dispersion']['kind']!r}); drop fibre.beta")
+    if p["loss"]["kind"] != "constant" and f["loss"] != 0:
+        problems.append(f"fibre.loss: the loss is a table (loss.kind = {p['loss']['kind']!r}); "
+                        "leave fibre.loss at 0 (the table is the whole loss)")
+    if p["area"]["kind"] == "constant":
+        if f["gamma"] is None:
+            problems.append("fibre.gamma: required (1/(W unit)), or fibre.n2 with an area "
+                            "table (area.kind = 'array' or 'file')")
+        if f["n2"] is not None:
+            problems.append("fibre.n2: only with an area table (area.kind = 'array' or "
+                            "'file'); with a constant area give fibre.gamma")
+    else:
+        if f["n2"] is None:
+            problems.append(f"fibre.n2: required with an area table (area.kind = "
+                            f"{p['area']['kind']!r}), in m^2/W")
+        if f["gamma"] is not None:
+            problems.append("fibre.gamma: the area is a table, so gamma0 = n2 omega0 / (c "
+                            "Aeff(omega0)) comes from fibre.n2; drop fibre.gamma")
+        if f["tau_shock"] != 0:
+            problems.append("fibre.tau_shock: the area table gives the frequency dependence "
+                            "of the nonlinearity; leave tau_shock at 0 (1/omega0)")
+    return problems
+
+
 def _checks(p):
     problems = []
     g, f, pulse = p["grid"], p["fibre"], p["pulse"]
@@ -138,8 +223,7 @@ def _checks(p):
         problems.append(f"grid.window: the grid reaches {nu_min:.4g} THz (carrier "
                         f"{nu0:.4g} THz, span N/window = {g['N'] / g['window']:.4g} THz); the "
                         "lowest frequency must be > 0: use a wider window or fewer points")
-    if not f["beta"]:
-        problems.append("fibre.beta: needs at least beta2 (a list [beta2, beta3, ...])")
+    problems += _table_checks(p)
     if pulse["kind"] in ("sech", "gaussian", "super_gaussian"):
         given = [k for k in ("fwhm", "t0") if pulse.get(k) is not None]
         if len(given) != 1:

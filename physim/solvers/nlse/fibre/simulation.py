@@ -14,12 +14,14 @@ import numpy as np
 
 from ....integrate import HAIRER_CONTROLLER, SCIPY_CONTROLLER
 from ....integrate.erk43ip import ERK43IP
-from ....inputs import SOURCE_KINDS
+from ....inputs import SOURCE_KINDS, Inputs
 from ....io import Var
 from ....parallel import SerialComm, local_members, member_rng
 from ..simulation import LayoutError, Simulation as NLSESimulation
-from .model import GNLSE, raman_spectrum
-from .schema import pulse_t0
+from . import tables
+from .model import C_NM_PS, GNLSE, raman_spectrum
+from .schema import INPUTS, LENGTH_UNITS, pulse_t0
+from .tables import C_M_PS
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,35 @@ log = logging.getLogger(__name__)
 EDGE_LEVEL_DB = -40.0
 
 
-def build_model(p: dict) -> GNLSE:
-    """The GNLSE of a validated case (lengths in the case's fibre.units)."""
+def fibre_tables(p: dict, inputs=None) -> dict:
+    """The tabulated fibre properties of a validated case as GNLSE keywords (dispersion,
+    alpha, area, gamma), the tables read through ``inputs`` (kind array or file)."""
+    f = p["fibre"]
+    if inputs is None:  # file tables need no Python inputs; array ones then say so
+        inputs = Inputs(p, INPUTS)
+    omega0 = 2 * np.pi * C_NM_PS / p["grid"]["wavelength"]
+    unit_m = LENGTH_UNITS[f["units"]]
+    out = {}
+    d = p["dispersion"]
+    if d["kind"] in SOURCE_KINDS:
+        q = d["quantity"]
+        lam, v = inputs.table(q, "wavelength", min_points=4)
+        out["dispersion"] = tables.dispersion(f"dispersion.{q}", lam, v, q, unit_m, omega0,
+                                              d["outside"])
+    if p["loss"]["kind"] in SOURCE_KINDS:
+        lam, v = inputs.table("loss", "wavelength", min_points=2)
+        out["alpha"] = tables.loss("loss.loss", lam, v, p["loss"]["outside"])
+    if p["area"]["kind"] in SOURCE_KINDS:
+        lam, v = inputs.table("area", "wavelength", min_points=2)
+        out["area"], a0 = tables.area("area.area", lam, v, p["area"]["outside"], omega0)
+        # γ0 = n2 ω0 / (c Aeff(ω0)): n2 m²/W, ω0 in 1/s, Aeff in m², per length unit
+        out["gamma"] = f["n2"] * omega0 * 1e12 / (C_M_PS * 1e12 * a0 * 1e-12) * unit_m
+    return out
+
+
+def build_model(p: dict, inputs=None) -> GNLSE:
+    """The GNLSE of a validated case (lengths in the case's fibre.units); tabulated fibre
+    properties come through ``inputs`` (:func:`fibre_tables`)."""
     f, g, r = p["fibre"], p["grid"], p["raman"]
     raman, fraction = None, 0.0
     if r["kind"] != "none" and r["fraction"] > 0:
@@ -46,10 +75,10 @@ def build_model(p: dict) -> GNLSE:
     tau = None if f["tau_shock"] == 0 else f["tau_shock"] * 1e-3
     if not f["self_steepening"]:
         tau = 0.0
-    alpha = f["loss"] * math.log(10) / 10
-    return GNLSE(g["N"], g["window"], g["wavelength"], f["beta"], f["gamma"], alpha,
-                 tau_shock=tau, raman=raman, fraction=fraction,
-                 dealias=p["numerics"]["dealias"])
+    fibre = {"alpha": f["loss"] * math.log(10) / 10, "gamma": f["gamma"],
+             **fibre_tables(p, inputs)}
+    return GNLSE(g["N"], g["window"], g["wavelength"], f["beta"], tau_shock=tau,
+                 raman=raman, fraction=fraction, dealias=p["numerics"]["dealias"], **fibre)
 
 
 def pulse_field(model: GNLSE, pulse: dict) -> np.ndarray:
@@ -74,7 +103,7 @@ class Simulation(NLSESimulation):
         self.params = p = params
         self.comm = comm = comm if comm is not None else SerialComm()
         self.dim = 1
-        self.model = build_model(p)
+        self.model = build_model(p, inputs)
         self.A0 = (inputs.array("A", {"T": self.model.T}, complex, periodic=("T",))
                    if p["pulse"]["kind"] in SOURCE_KINDS else None)
         M = p["ensemble"]["members"]
