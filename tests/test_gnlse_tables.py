@@ -88,6 +88,12 @@ def test_neff_table_from_a_file_in_km(tmp_path):
     assert rel_l2(a.A.values[-1], b.A.values[-1]) < 1e-7
     stored = physim.inputs.read(tmp_path / "km.h5")["n_eff"]
     assert stored.dims == ("n_eff_wavelength",) and np.array_equal(stored.values, n_eff)
+    assert a.attrs["fibre_tables"] == "dispersion: file (n_eff)"
+    # the output alone runs it again (the table from /inputs, not the file)
+    path.unlink()
+    again = physim.open(physim.run(tmp_path / "km.h5", tmp_path / "again.h5",
+                                   progress="none")).load()
+    assert np.array_equal(again.A.values, a.A.values)
 
 
 def test_constant_loss_table_is_fibre_loss(tmp_path):
@@ -123,6 +129,7 @@ def test_constant_area_table_is_gamma(tmp_path):
     c = case(fibre={"gamma": None, "n2": n2}, area={"kind": "array"})
     ds = run(tmp_path, c, "area.h5", area=np.array([LAM, np.full(LAM.size, aeff)]))
     assert rel_l2(ds.A.values[-1], ref.A.values[-1]) < 1e-13
+    assert ds.attrs["gamma_per_W_m"] == pytest.approx(gamma, rel=1e-14)
 
 
 def test_area_table_conserves_photon_number_not_energy(tmp_path):

@@ -178,6 +178,13 @@ class Simulation(NLSESimulation):
                "raman_fraction": m.fraction, "formulation": p["numerics"]["formulation"],
                "mpi_ranks": self.comm.size, "mpi_rank": self.comm.rank,
                "split_dim": self.split_dim,
+               # what the fibre tables made of the case: gamma0 with an area table
+               f"gamma_per_W_{unit}": m.gamma,
+               "fibre_tables": ", ".join(
+                   f"{sec}: {p[sec]['kind']}" + (f" ({p[sec]['quantity']})"
+                                                  if sec == "dispersion" else "")
+                   for sec in ("dispersion", "loss", "area")
+                   if p[sec]["kind"] in SOURCE_KINDS) or "none",
                "time_attrs": {"units": unit, "long_name": "propagation distance z"},
                "convention": "dA/dz = -alpha/2 A + sum_n i^(n+1) beta_n/n! d_T^n A + i gamma "
                              "(1 + i tau_shock d_T)[A((1-f_R)|A|^2 + f_R h_R*|A|^2)], "
