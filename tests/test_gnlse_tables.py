@@ -63,7 +63,7 @@ def test_beta_and_neff_tables_reproduce_the_taylor_run(tmp_path):
                             dispersion={"kind": "array", "quantity": "n_eff"}), "neff.h5",
              n_eff=np.array([LAM, n_eff]))
     # beta0 ~ 6e6/m carries 1e-9/m of rounding: the slope beta1 it leaves is a delay
-    assert rel_l2(ds.A.values[-1], ref.A.values[-1]) < 1e-7
+    assert rel_l2(ds.A.values[-1], ref.A.values[-1]) < 2e-8
 
 
 def test_neff_table_from_a_file_in_km(tmp_path):
@@ -117,7 +117,7 @@ def test_rising_loss_attenuates_each_mode_linearly(tmp_path):
     s0, s1 = ds.spectrum.values[0], ds.spectrum.values[-1]
     keep = s0 > 1e-30 * s0.max()
     got = -np.log(s1[keep] / s0[keep]) / z
-    assert np.max(np.abs(got / alpha[keep] - 1)) < 1e-7
+    assert np.max(np.abs(got / alpha[keep] - 1)) < 1e-10
     assert alpha.max() / alpha.min() > 1.3   # the loss does vary over the spectrum
 
 
