@@ -225,6 +225,8 @@ TABLE = {"fibre": {"beta": None}, "dispersion": {"kind": "array"}}
     ({"fibre": {"gamma": None, "n2": 2.6e-20}, "area": {"kind": "array"}},
      {"area": np.array([LAM, np.zeros(LAM.size)])}, "area.area: the effective area must be"),
     (TABLE, {}, "dispersion.beta: dispersion.kind = 'array' needs this input"),
+    (TABLE, {"n_eff": np.array([LAM, np.ones(LAM.size)])},
+     "dispersion.quantity: 'beta', but the table given is 'n_eff'"),
 ])
 def test_bad_table_one_line(sections, given, words):
     c = case()

@@ -14,7 +14,7 @@ import numpy as np
 
 from ....integrate import HAIRER_CONTROLLER, SCIPY_CONTROLLER
 from ....integrate.erk43ip import ERK43IP
-from ....inputs import SOURCE_KINDS, Inputs
+from ....inputs import SOURCE_KINDS, Inputs, fail
 from ....io import Var
 from ....parallel import SerialComm, local_members, member_rng
 from ..simulation import LayoutError, Simulation as NLSESimulation
@@ -42,6 +42,10 @@ def fibre_tables(p: dict, inputs=None) -> dict:
     d = p["dispersion"]
     if d["kind"] in SOURCE_KINDS:
         q = d["quantity"]
+        other = "n_eff" if q == "beta" else "beta"
+        if other in inputs.given and q not in inputs.given:
+            fail("dispersion.quantity", f"{q!r}, but the table given is {other!r}; set "
+                 f"dispersion.quantity = {other!r}")
         lam, v = inputs.table(q, "wavelength", min_points=4)
         out["dispersion"] = tables.dispersion(f"dispersion.{q}", lam, v, q, unit_m, omega0,
                                               d["outside"])
