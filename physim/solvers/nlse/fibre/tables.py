@@ -103,8 +103,7 @@ def loss(key, wavelength, values, outside):
     v = np.asarray(values, dtype=float)
     if np.any(v < 0):
         fail(key, "the loss must be >= 0 dB per length unit (a negative one is gain)")
-    t = Table(key, wavelength, v * math.log(10) / 10, outside, smooth=False)
-    return t
+    return Table(key, wavelength, v * math.log(10) / 10, outside, smooth=False)
 
 
 def area(key, wavelength, values, outside, omega0):
