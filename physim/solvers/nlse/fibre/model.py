@@ -24,6 +24,10 @@ With τ_s = 1/ω_0 and no loss the photon number Σ_m W|c_m|²/(ħ(ω_0+ω_m)) i
 invariant of the semi-discrete system (a discrete Parseval identity, aliasing or not),
 for every real h_R; the energy is not (Raman transfers it to the red).
 
+β(ω), α(ω) and Aeff(ω) may instead come from tables (:mod:`.tables`; the Aeff form is
+Lægsgaard's, in :class:`GNLSE`'s docstring): D(ω) is then i(β(ω) − β0 − β1ω) − α(ω)/2,
+still applied exactly.
+
 The integrating factor is the exact linear propagator e^{D(ω)τ}, re-anchored at every
 step start (the DOP853 ``frame`` protocol, as the normalised NLSE's ``interaction``
 formulation), so dispersion and loss are exact and only the nonlinearity limits the step.
@@ -146,10 +150,10 @@ class GNLSE:
         ∂_z A(ω) = ... + iγ0 (1 + τ_s ω) s(ω) F[B ((1−f_R)|B|² + f_R h_R∗|B|²)],
         B = F⁻¹[s A],  s(ω) = (Aeff(ω0)/Aeff(ω))^{1/4},
 
-    the overlap integral of four modes taken as Π_i Aeff(ω_i)^{−1/4} and n_eff(ω) as n0
-    (the two simplifications of Lægsgaard's eq. (30), and of gnlse-python's
-    ``NonlinearityFromEffectiveArea`` but for its n0/n_eff(ω) factor, which would break
-    what follows). Written for the physical field A (gnlse-python integrates the pseudo-
+    the overlap integral of four modes taken as Π_i Aeff(ω_i)^{−1/4} and n_eff(ω) as n0:
+    the approximations of gnlse-python's ``NonlinearityFromEffectiveArea`` (which follows
+    Lægsgaard), but for its n0/n_eff(ω) factor, left out because it would break what
+    follows. Written for the physical field A (gnlse-python integrates the pseudo-
     field C = s A instead: the same equation), so snapshots, restarts and the input pulse
     are A's. With τ_s = 1/ω0 and no loss the photon number Σ_m W|c_m|²/(ħ(ω0+ω_m)) stays
     an exact invariant of the semi-discrete system (d/dz ∝ Im ∫|B|² (h_R∗|B|²) dT = 0);
