@@ -171,6 +171,16 @@ def test_extend_outside_the_table():
     assert np.allclose(alpha[lo], 1500.0 / 1600.0) and np.allclose(alpha[hi], 1.0)
 
 
+def _changed(sections):
+    """The test case with ``sections`` merged in (a None value deletes the key)."""
+    c = case()
+    for sec, table in sections.items():
+        base = dict(c.get(sec, {}))
+        base.update(table)
+        c[sec] = {k: v for k, v in base.items() if v is not None}
+    return c
+
+
 @pytest.mark.parametrize("change, given, words", [
     ({"dispersion": {"kind": "array"}}, {"beta": np.array([LAM, taylor_beta(W)])},
      "fibre.beta: the dispersion is a table"),
@@ -193,11 +203,7 @@ def test_extend_outside_the_table():
      {}, "area.outside: 'clip' is not allowed"),
 ])
 def test_bad_table_case_one_line(change, given, words):
-    c = case()
-    for sec, table in change.items():
-        base = dict(c.get(sec, {}))
-        base.update(table)
-        c[sec] = {k: v for k, v in base.items() if v is not None}
+    c = _changed(change)
     with pytest.raises(CaseError) as err:
         validate(c, SCHEMA)
     assert words in str(err.value)
@@ -229,11 +235,7 @@ TABLE = {"fibre": {"beta": None}, "dispersion": {"kind": "array"}}
      "dispersion.quantity: 'beta', but the table given is 'n_eff'"),
 ])
 def test_bad_table_one_line(sections, given, words):
-    c = case()
-    for sec, table in sections.items():
-        base = dict(c.get(sec, {}))
-        base.update(table)
-        c[sec] = {k: v for k, v in base.items() if v is not None}
+    c = _changed(sections)
     with pytest.raises(CaseError) as err:
         _model(c, **given)
     assert words in str(err.value)

@@ -217,23 +217,22 @@ class Simulation(NLSESimulation):
         """Warn once each when the spectrum or the pulse reaches the edge of its grid."""
         if len(self._warned) == 2:
             return
-        spec, power = model.edge_levels(c)
-        unit = self.params["fibre"]["units"]
-        span = model.N / model.window
-        if spec > EDGE_LEVEL_DB and "spectrum" not in self._warned:
-            self._warned.add("spectrum")
-            log.warning("gnlse: under-resolved at z = %.6g %s: the spectrum reaches %.1f dB of "
-                        "its peak in the outer twelfth of the frequency grid (%.4g-%.4g THz; a "
-                        "resolved run stays below %g dB): raise grid.N or narrow grid.window "
-                        "(the grid spans N / window = %.4g THz)", self._t_snap, unit, spec,
-                        model.frequency[0], model.frequency[-1], EDGE_LEVEL_DB, span)
-        if power > EDGE_LEVEL_DB and "time" not in self._warned:
-            self._warned.add("time")
-            log.warning("gnlse: the pulse reaches the edge of the time window at z = %.6g %s "
-                        "(%.1f dB of the peak power in its outer twelfth; it wraps round the "
-                        "periodic window above %g dB): widen grid.window (and raise grid.N "
-                        "with it to keep the spectral span)", self._t_snap, unit, power,
-                        EDGE_LEVEL_DB)
+        levels = dict(zip(("spectrum", "time"), model.edge_levels(c)))
+        for what, level in levels.items():
+            if level <= EDGE_LEVEL_DB or what in self._warned:
+                continue
+            self._warned.add(what)
+            where = (f"the spectrum reaches {level:.1f} dB of its peak in the outer twelfth of "
+                     f"the frequency grid ({model.frequency[0]:.4g}-{model.frequency[-1]:.4g} "
+                     "THz)" if what == "spectrum" else
+                     f"the pulse reaches {level:.1f} dB of its peak power in the outer twelfth "
+                     "of the time window (it wraps round the periodic window)")
+            fix = (f"raise grid.N or narrow grid.window (the grid spans N / window = "
+                   f"{model.N / model.window:.4g} THz)" if what == "spectrum" else
+                   "widen grid.window (and raise grid.N with it to keep the spectral span)")
+            log.warning("gnlse: under-resolved at z = %.6g %s: %s; a resolved run stays below "
+                        "%g dB there: %s", self._t_snap, self.params["fibre"]["units"], where,
+                        EDGE_LEVEL_DB, fix)
 
     def _snapshot_one(self, model, c) -> dict:
         self._check_resolution(model, c)
