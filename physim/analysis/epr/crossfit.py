@@ -140,12 +140,13 @@ def check_reference(result: CrossFit, free: float, free_error: float, failed: li
     return conditions, "ok"
 
 
-def halves_differ(series, blocks: int, z: float = 4.0) -> bool:
-    """The first and second halves of a series differ by more than z standard errors."""
+def halves_differ(series, blocks: int, z: float = 4.0, floor: float = 0.0) -> bool:
+    """The first and second halves of a series differ by more than z standard errors (the
+    batch-means error of the difference, or ``floor`` where that is known to be larger)."""
     a = np.asarray(series, float)
     if len(a) < 8:
         return False
     h = len(a) // 2
     (m1, e1), (m2, e2) = (batch_means(p, max(2, blocks // 2)) for p in (a[:h], a[h:]))
-    e = np.hypot(e1, e2)
+    e = max(np.hypot(e1, e2), floor)
     return bool(e > 0 and abs(m1 - m2) > z * e)
