@@ -83,6 +83,8 @@ def main():
                     help="held-out snapshots of --test, evenly spread")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--width", type=int, default=32, help="hidden width of the pair network")
+    ap.add_argument("--depth", type=int, default=2, help="hidden layers of the pair network")
     ap.add_argument("--json", help="write the curve here")
     args = ap.parse_args()
 
@@ -96,7 +98,7 @@ def main():
     if steps is None:
         marks = {}
         train_neural_score(ds1, skip=skip, steps=40, base_features=FEATURES, log_every=10,
-                           seed=args.seed,
+                           seed=args.seed, width=args.width, depth=args.depth,
                            callback=lambda s, k: marks.setdefault(k, time.process_time()))
         per_step = (marks[40] - marks[10]) / 30
         steps = max(50, int((args.cpu_budget - (time.process_time() - t_cpu)) / per_step))
@@ -107,6 +109,12 @@ def main():
     idx2 = np.unique(np.linspace(skip2, ds2.sizes["time"] - 1, args.test_snapshots).astype(int))
     curve, held = [], {}
     t_wall0, t_cpu0 = time.perf_counter(), time.process_time()
+
+    def save(**extra):
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"steps": steps, "features": FEATURES, "width": args.width,
+                           "depth": args.depth, **extra, "curve": curve}, f, indent=1)
 
     def log(score, step):
         if not held:
@@ -119,12 +127,11 @@ def main():
         curve.append(row)
         print(f"step {step:6d}  cpu {row['cpu_s']:7.0f} s  wall {row['wall_s']:7.0f} s  " +
               "  ".join(f"{k}: {row[k]:.3f}" for k in held), flush=True)
-        if args.json:
-            with open(args.json, "w") as f:
-                json.dump({"steps": steps, "features": FEATURES, "curve": curve}, f, indent=1)
+        save()
 
     score = train_neural_score(ds1, skip=skip, steps=steps, base_features=FEATURES,
-                               lr=args.lr, seed=args.seed, log_every=log_every, callback=log)
+                               lr=args.lr, seed=args.seed, width=args.width, depth=args.depth,
+                               log_every=log_every, callback=log)
     # the base alone (the network's last layer starts at zero: step 0 of the curve)
     zero = {part: [(w * 0 if k == len(layers) - 1 else w, b * 0 if k == len(layers) - 1 else b)
                    for k, (w, b) in enumerate(layers)] for part, layers in score.params.items()}
@@ -135,10 +142,7 @@ def main():
     print("base alone (no network): " + "  ".join(f"{k}: {v:.3f}" for k, v in base.items()))
     print(f"trained {steps} steps on {n_train} snapshots of {os.path.basename(args.train)}; "
           f"{curve[-1]['cpu_s']:.0f} CPU s, {curve[-1]['wall_s']:.0f} s wall")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"steps": steps, "features": FEATURES, "base": base, "curve": curve}, f,
-                      indent=1)
+    save(base=base)
 
 
 if __name__ == "__main__":
