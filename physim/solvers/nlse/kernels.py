@@ -131,11 +131,3 @@ def gp_term(psi, gamma, V, imaginary, dens):
             psi[j] = complex(g * z.real, g * z.imag)
         else:
             psi[j] = complex(-g * z.imag, g * z.real)
-
-
-@numba.njit(cache=True, nogil=True)
-def raman_mix(A, intensity, conv, f_r):
-    """A <- A ((1 − f_R) |A|² + f_R (h_R ∗ |A|²)), in place (the GNLSE's nonlinear factor)."""
-    g = 1.0 - f_r
-    for j in range(A.size):
-        A[j] = A[j] * (g * intensity[j] + f_r * conv[j])

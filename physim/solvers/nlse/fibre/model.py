@@ -35,13 +35,15 @@ formulation), so dispersion and loss are exact and only the nonlinearity limits 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 import scipy.fft as sfft
 from scipy.special import wofz
 
-from .. import kernels
 from ..model import _LocalSum
+from . import fft as transforms
+from . import kernels as fk
 
 C_NM_PS = 299792.458          # speed of light in nm/ps
 HBAR = 1.054571817e-34        # J s
@@ -139,7 +141,9 @@ class GNLSE:
     ``betas``: [β2, β3, ...] in ps^n/m; ``gamma`` in 1/(W m); ``alpha``: power loss in 1/m;
     ``tau_shock``: τ_s in ps (None: 1/ω0; 0: no self-steepening); ``raman``: None or
     (f_R, H_R on the rfft frequencies) from :meth:`raman_table`; ``dealias``: the fraction
-    of the Nyquist frequency kept in the nonlinear term (1: none).
+    of the Nyquist frequency kept in the nonlinear term (1: none); ``fft``: the transforms'
+    backend, one of :data:`.fft.BACKENDS` (``numerics.fft``); ``step_levels``: rungs per
+    octave of the steppers' step ladder (``numerics.step_levels``; 0: none).
 
     Tabulated fibres (:mod:`.tables`): ``dispersion``, a function of the absolute ω
     (rad/ps) giving β(ω) − β(ω0) − β1(ω − ω0), replaces the Taylor ``betas``; ``alpha``
@@ -163,7 +167,8 @@ class GNLSE:
     imaginary = False  # the stepper glue of the normalised NLSE asks
 
     def __init__(self, N, window, wavelength, betas, gamma, alpha=0.0, tau_shock=None,
-                 raman=None, fraction=0.0, dealias=1.0, dispersion=None, area=None):
+                 raman=None, fraction=0.0, dealias=1.0, dispersion=None, area=None,
+                 fft="auto", step_levels=8):
         self.N, self.window = int(N), float(window)
         self.wavelength = float(wavelength)
         self.omega0 = 2 * np.pi * C_NM_PS / self.wavelength         # rad/ps
@@ -212,7 +217,19 @@ class GNLSE:
         if raman is not None and self.fraction > 0:
             kr = 2 * np.pi / self.window * np.arange(self.N // 2 + 1)
             self.H = np.ascontiguousarray(raman(-kr))
-        self._cache: dict = {}
+        # the transforms are unscaled: their 1/N goes into the factors applied after them
+        self.transforms = transforms.make(fft, self.N)
+        self._Gn = self.G / self.N
+        self._Hn = None if self.H is None else self.H / self.N
+        self._half_alpha = self.alpha / 2
+        # the weight on the way into the nonlinearity: the dealiasing mask, s(ω)
+        w_in = self.mask if self.filtered else np.ones(self.N)
+        if self.area_weight is not None:
+            w_in = w_in * self.area_weight
+        self._w_in = w_in.astype(np.complex128)
+        self._weighted = self.filtered or self.area_weight is not None
+        self.step_levels = int(step_levels)
+        self._cache: OrderedDict = OrderedDict()
         self.anchor = 0.0
 
     # -- transforms -------------------------------------------------------------------
@@ -222,51 +239,67 @@ class GNLSE:
     def to_field(self, c):
         return self.fft.backward(c)
 
+    # the tables of the last few steps: one rung of DOP853's ladder needs 17 (12 stages,
+    # 4 dense-output stages, the snapshot), three rungs cover a controller that wavers
+    CACHED_TABLES = 51
+
     def tables(self, tau):
-        """(e^{Dτ}, e^{−Dτ}·G), cached: DOP853's stage offsets recur."""
+        """(e^{Dτ}, e^{−Dτ}·G/N, e^{Dτ}·w_in), least recently used dropped first: on a
+        step ladder the same stage offsets recur step after step."""
         t = self._cache.get(tau)
         if t is None:
-            if len(self._cache) > 64:
-                self._cache.clear()
-            e = np.exp(self.D * tau)
-            t = (e, np.exp(-self.D * tau) * self.G)
+            if len(self._cache) >= self.CACHED_TABLES:
+                t = self._cache.popitem(last=False)[1]       # reuse its memory
+            else:
+                e, back = (np.empty(self.N, dtype=np.complex128) for _ in range(2))
+                # unweighted, e^{Dτ}·w_in is e^{Dτ}: one array less to stream per stage
+                t = (e, back, np.empty_like(e) if self._weighted else e)
+            fk.frame_tables(self.beta_omega, self._half_alpha, self._Gn, self._w_in,
+                            float(tau), *t)
             self._cache[tau] = t
+        else:
+            self._cache.move_to_end(tau)
         return t
 
     # -- right-hand side ------------------------------------------------------------------
-    def nonlinear(self, c):
-        """The nonlinear part (before G): F[A((1−f_R)|A|² + f_R h_R∗|A|²)], A = F⁻¹[M c]."""
-        if self.area_weight is not None:   # a tabulated Aeff(ω): B = F⁻¹[s c]
-            c = c * self.area_weight
-        A = self.fft.backward(c * self.mask if self.filtered else c)
-        intensity = A.real * A.real + A.imag * A.imag
-        if self.H is not None:
-            conv = sfft.irfft(sfft.rfft(intensity, norm="forward") * self.H, n=self.N,
-                              norm="forward")
-            kernels.raman_mix(A, intensity, conv, self.fraction)
+    def _nonlinear(self, factor):
+        """factor · F[A((1−f_R)|A|² + f_R h_R∗|A|²)] (unscaled F), A the field of the
+        spectrum in the transforms' input buffer: a new array."""
+        T = self.transforms
+        A = T.backward()
+        if self._Hn is not None:
+            fk.intensity_into(A, T.real)
+            s = T.rforward()
+            fk.scale_in_place(s, self._Hn)
+            fk.raman_mix(A, T.real, T.rbackward(s), self.fraction)
         else:
-            A *= intensity
-        return self.fft.forward(A, overwrite=True)
+            fk.kerr(A)
+        return fk.times(T.forward(A), factor)
 
     def rhs_lines(self, z, c):
-        return self.D * c + self.G * self.nonlinear(c)
+        return self.D * c + self.nonlinear_rhs(z, c)
 
     # -- the ERK4(3)-IP protocol: u' = D u + N(u) -----------------------------------------
-    def propagate(self, x, h):
-        """e^{D h} x."""
-        return self.tables(h)[0] * x
+    def factor(self, h):
+        """e^{D h}."""
+        return self.tables(h)[0]
 
     def nonlinear_rhs(self, z, c):
         """N(c) = G·F[...], the nonlinear part in the frequency domain."""
-        out = self.nonlinear(c)
-        out *= self.G
-        return out
+        if self._weighted:
+            fk.multiply_into(c, self._w_in, self.transforms.spec)
+        else:
+            self.transforms.spec[:] = c
+        return self._nonlinear(self._Gn)
 
     def rhs_interaction(self, z, v):
-        e, einv_g = self.tables(z - self.anchor)
-        out = self.nonlinear(e * v)
-        out *= einv_g
-        return out
+        return self.rhs_offset(z - self.anchor, v)
+
+    def rhs_offset(self, tau, v):
+        """The interaction-picture right-hand side at the anchor + tau."""
+        _, back, load = self.tables(tau)
+        fk.multiply_into(load, v, self.transforms.spec)
+        return self._nonlinear(back)
 
     # -- the integrating-factor frame (the DOP853 ``frame`` protocol) --------------------
     def set_anchor(self, z):
@@ -274,6 +307,12 @@ class GNLSE:
 
     def rebase(self, z_new, y, f):
         e = self.tables(z_new - self.anchor)[0]
+        self.anchor = z_new
+        return e * y, e * f
+
+    def rebase_by(self, h, z_new, y, f):
+        """:meth:`rebase` by the step h itself (a rung of the step ladder)."""
+        e = self.tables(h)[0]
         self.anchor = z_new
         return e * y, e * f
 

@@ -5,6 +5,7 @@ import math
 
 from ....cases import FRAME_OUTPUT, REQUIRED, Param, Schema, Variants
 from ....inputs import Input, source_kinds, table_kinds
+from .fft import BACKENDS as FFT_BACKENDS, have_pyfftw
 from .model import C_NM_PS
 
 INF = float("inf")
@@ -147,6 +148,12 @@ SECTIONS = {
         "dealias": Param(1.0, float, "fraction of the Nyquist frequency kept in the "
                          "nonlinear term (1 = none, as gnlse-python and Dudley's code)",
                          min=0, max=1, min_open=True),
+        "fft": Param("auto", str, "the transforms: pyfftw (planned FFTW, the fftw extra: "
+                     "pip install 'physim[fftw]'), scipy (scipy.fft) or auto (pyfftw when "
+                     "installed)", choices=FFT_BACKENDS),
+        "step_levels": Param(8, int, "steps rounded down to 2^(k/n), n rungs per octave, "
+                             "so that consecutive steps reuse the integrating-factor tables "
+                             "(0 = the controller's steps as proposed)", min=0, max=64),
         "rtol": Param(1e-8, float, "relative tolerance of DOP853", min=1e-15, max=1e-1),
         "atol": Param(1e-10, float, "absolute tolerance on the Fourier coefficients "
                       "(units of sqrt(W))", min=0, max=1),
@@ -240,6 +247,9 @@ def _checks(p):
     if p["numerics"]["method"] == "erk43ip" and p["numerics"]["pi_beta"] > 0:
         problems.append("numerics.pi_beta: the PI controller is DOP853's; erk43ip uses the "
                         "I-controller (pi_beta = 0)")
+    if p["numerics"]["fft"] == "pyfftw" and not have_pyfftw():
+        problems.append("numerics.fft: 'pyfftw' needs the pyFFTW package, which does not "
+                        "import here: pip install 'physim[fftw]', or use 'scipy' or 'auto'")
     if p["output"]["every"] > f["length"]:
         problems.append(f"output.every: {p['output']['every']} is longer than fibre.length "
                         f"= {f['length']}")

@@ -82,7 +82,8 @@ def build_model(p: dict, inputs=None) -> GNLSE:
     fibre = {"alpha": f["loss"] * math.log(10) / 10, "gamma": f["gamma"],
              **fibre_tables(p, inputs)}
     return GNLSE(g["N"], g["window"], g["wavelength"], f["beta"], tau_shock=tau,
-                 raman=raman, fraction=fraction, dealias=p["numerics"]["dealias"], **fibre)
+                 raman=raman, fraction=fraction, dealias=p["numerics"]["dealias"],
+                 fft=p["numerics"]["fft"], step_levels=p["numerics"]["step_levels"], **fibre)
 
 
 def pulse_field(model: GNLSE, pulse: dict) -> np.ndarray:
@@ -179,7 +180,7 @@ class Simulation(NLSESimulation):
         unit = p["fibre"]["units"]
         out = {"N": m.N, "window_ps": m.window, "wavelength_nm": m.wavelength,
                "carrier_frequency_THz": m.nu0, "tau_shock_ps": m.tau_shock,
-               "raman_fraction": m.fraction, "formulation": p["numerics"]["formulation"],
+               "raman_fraction": m.fraction, "formulation": p["numerics"]["formulation"], "fft": m.transforms.name,
                "mpi_ranks": self.comm.size, "mpi_rank": self.comm.rank,
                "split_dim": self.split_dim,
                # what the fibre tables made of the case: gamma0 with an area table
