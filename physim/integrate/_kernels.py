@@ -60,3 +60,51 @@ def sum_sq(x):
     for j in range(m, n):
         acc[j - m] += x[j] * x[j]
     return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))
+
+
+# -- ERK4(3)-IP (erk43ip.py): its stage arithmetic in one pass each (complex arrays) ------
+@numba.njit(cache=True, nogil=True)
+def erk_start(e, y, f, half, uI, k1, x):
+    """uI = e y, k1 = e f, x = uI + (h/2) k1."""
+    for j in range(y.size):
+        uI[j] = e[j] * y[j]
+        k1[j] = e[j] * f[j]
+        x[j] = uI[j] + half * k1[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def axpy_into(a, s, b, out):
+    """out = a + s b."""
+    for j in range(a.size):
+        out[j] = a[j] + s * b[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def scaled_axpy_into(e, a, s, b, out):
+    """out = e (a + s b)."""
+    for j in range(a.size):
+        out[j] = e[j] * (a[j] + s * b[j])
+
+
+@numba.njit(cache=True, nogil=True)
+def erk_end(e, uI, k1, k2, k3, k4, h6, out):
+    """out = e (uI + (h/6)(k1 + 2 k2 + 2 k3)) + (h/6) k4: the fourth-order solution."""
+    for j in range(uI.size):
+        out[j] = e[j] * (uI[j] + h6 * (k1[j] + 2 * k2[j] + 2 * k3[j])) + h6 * k4[j]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def erk_error(y, u4, k4, k5, h10, atol, rtol, out):
+    """out = (h/10)(k4 − k5) / (atol + rtol max(|y|, |u4|)), real and imaginary parts
+    interleaved as a flat real array (for the norm's sum of squares). |.| as the square
+    root of the larger |.|², not two hypot calls: a loop that vectorises (hypot made this
+    pass cost as much as an FFT), the same number but for the last bit."""
+    for j in range(y.size):
+        a = y[j].real * y[j].real + y[j].imag * y[j].imag
+        b = u4[j].real * u4[j].real + u4[j].imag * u4[j].imag
+        inv = 1.0 / (atol + rtol * np.sqrt(max(a, b)))
+        d = h10 * (k4[j] - k5[j])
+        out[2 * j] = d.real * inv
+        out[2 * j + 1] = d.imag * inv
+    return out

@@ -31,11 +31,20 @@ Two hooks make the stepper reusable for distributed and transformed states:
   decaying linear part, as in imaginary time) sets ``error_at_end = True`` and
   provides ``to_end(h, x)``: the error estimate is then taken in the frame of
   the step's end, where it is the error of the solution itself.
+* A frame whose factors are costly to build (one table of e^{D c h} per stage, as the
+  fibre GNLSE's general β(ω)) sets ``step_levels = n`` and provides
+  ``rhs_offset(tau, y)`` (``fun`` at the anchor + tau) and ``rebase_by(h, t_new, y,
+  f)``: the steps taken are then the controller's proposal rounded down to the ladder
+  2^(k/n) (:func:`step_level`), and the stages are called by their exact offsets c·h, so
+  consecutive steps on one rung reuse the frame's tables instead of building 12 new
+  ones (rounding down only shortens a step the error control accepted).
 """
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,6 +184,20 @@ def first_step_of(stepper, first_step, t0, t_end) -> float:
     return float(first_step)
 
 
+_LADDERS: dict = {}
+
+
+def step_level(h: float, n: int) -> float:
+    """The largest 2^(k/n) (k an integer) not above h > 0: the same rung for the same h on
+    every machine (frexp/ldexp are exact, the n rungs per octave computed once)."""
+    ladder = _LADDERS.get(n)
+    if ladder is None:
+        ladder = _LADDERS[n] = [2.0 ** (i / n) for i in range(n)] + [2.0]
+    m, e = math.frexp(h)                       # h = m 2^e, m in [0.5, 1)
+    k = bisect.bisect_right(ladder, 2 * m) - 1
+    return math.ldexp(ladder[k], e - 1)
+
+
 class DOP853:
     """Integrate y' = fun(t, y) from t0 to t_end, one accepted step per call.
 
@@ -208,6 +231,7 @@ class DOP853:
         self.ctrl = controller
         self.frame = frame
         self._to_end = frame.to_end if getattr(frame, "error_at_end", False) else None
+        self._levels = int(getattr(frame, "step_levels", 0) or 0)
         self.max_steps = max_steps
         self.t_stop = None  # see stop_at
         self.y = np.array(y0, copy=True)
@@ -288,17 +312,24 @@ class DOP853:
         _kernels.stage_sum(_real(y), self._Kr, coef, s, h, _real(out))
         return out
 
+    def _stage(self, t, c, h, y):
+        """fun at t + c h; on a step ladder by the exact offset c h from the anchor."""
+        if self._levels:
+            self.stats.nfev += 1
+            return self.frame.rhs_offset(c * h, y)
+        return self._call(t + c * h, y)
+
     def _rk_step(self, t, y, h):
         K = self.K
         K[0] = self.f
         for s in range(1, self.n_stages):
-            K[s] = self._call(t + self.C[s] * h, self._combine(y, s, self.A[s], h))
+            K[s] = self._stage(t, self.C[s], h, self._combine(y, s, self.A[s], h))
         if self._fused:
             y_new = self._combine(y, self.n_stages, self.B, h)
         else:  # scipy's form of the final sum
             y_new = y + h * np.dot(K[:self.n_stages].reshape(self.n_stages, -1).T,
                                    self.B).reshape(y.shape)
-        K[self.n_stages] = self._call(t + h, y_new)
+        K[self.n_stages] = self._stage(t, 1.0, h, y_new)
         return y_new
 
     # -- public --------------------------------------------------------------
@@ -337,8 +368,10 @@ class DOP853:
                     f"step size underflow at t={t:.9g}: h={h_abs:.3g} < {min_step:.3g}; "
                     "the solution is probably singular or the tolerances too tight")
             h_try = h_abs
-            t_new = min(t + h_abs, self.t_end if self.t_stop is None else self.t_stop)
-            h = t_new - t
+            h_step = step_level(h_abs, self._levels) if self._levels else h_abs
+            t_new = min(t + h_step, self.t_end if self.t_stop is None else self.t_stop)
+            # on the ladder, the rung itself (t + h rounds, the step does not)
+            h = h_step if self._levels and t_new == t + h_step else t_new - t
             y_new = self._rk_step(t, y, h)
             with np.errstate(invalid="ignore", over="ignore"):  # a blow-up is handled below
                 y_scale = y_new if self._to_end is None else self._to_end(h, y_new)
@@ -392,6 +425,8 @@ class DOP853:
         self._dense = None
         if self.frame is None:
             self.y, self.f = y_new, f_new.copy()
+        elif self._levels:
+            self.y, self.f = self.frame.rebase_by(h, t_new, y_new, f_new)
         else:
             self.y, self.f = self.frame.rebase(t_new, y_new, f_new)
 
@@ -419,7 +454,7 @@ class DOP853:
         if self.frame is not None:
             self.frame.set_anchor(t_old)
         for s in range(self.n_stages + 1, _co.N_STAGES_EXTENDED):
-            K[s] = self._call(t_old + _co.C[s] * h, self._combine(y_old, s, _co.A[s], h))
+            K[s] = self._stage(t_old, _co.C[s], h, self._combine(y_old, s, _co.A[s], h))
         if self.frame is not None:
             self.frame.set_anchor(self.t)
         if not self._dense_counted:

@@ -3,9 +3,9 @@ J. Lightwave Technol. 25, 3770 (2007)) with the embedded third-order solution an
 step-size control of Balac & Mahé, Comput. Phys. Commun. 184, 1211 (2013) — the
 adaptive scheme of the fibre-optics codes (gnlse-python's peers, Dudley's SCG code).
 
-For u' = L u + N(t, u) with an exactly computable propagator e^{L h} (``model.propagate``)
-and the nonlinear part N (``model.nonlinear_rhs``), one step from (t, u) of size h is,
-with P = e^{L h/2}:
+For u' = L u + N(t, u) with a diagonal L whose propagator e^{L h} is exact
+(``model.factor(h)``, an array) and the nonlinear part N (``model.nonlinear_rhs``), one
+step from (t, u) of size h is, with P = e^{L h/2}:
 
     u_I = P u,   k1 = P N(t, u)  (N(t, u) is the previous step's k5: first same as last)
     k2 = N(t + h/2, u_I + h/2 k1),   k3 = N(t + h/2, u_I + h/2 k2)
@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _kernels
 from .dop853 import (DOP853, HAIRER_CONTROLLER, Checkpoint, Controller, IntegrationError,
-                     LocalNorm, Stats, first_step_of)
+                     LocalNorm, Stats, first_step_of, step_level)
 
 
 class ERK43IP:
     """Integrate u' = L u + N(t, u) from t0 to t_end with ERK4(3)-IP, one accepted step per
-    call. ``model``: ``propagate(x, h)`` = e^{L h} x and ``nonlinear_rhs(t, u)`` = N(t, u)."""
+    call. ``model``: ``factor(h)`` = e^{L h} (diagonal, an array like u) and
+    ``nonlinear_rhs(t, u)`` = N(t, u), a new array (u is scratch the stepper reuses)."""
 
     order = 4
     needs_stops = True
@@ -48,11 +50,16 @@ class ERK43IP:
         if not max_step > 0:
             raise ValueError(f"max_step={max_step} must be positive")
         self.model = model
+        # the model's e^{L h/2} is reused while h stays on one rung (DOP853's step_levels)
+        self._levels = int(getattr(model, "step_levels", 0) or 0)
         self.t, self.t_end = float(t0), float(t_end)
         self.rtol, self.atol = float(rtol), float(atol)
         self.max_step, self.ctrl, self.max_steps = float(max_step), controller, max_steps
         self.y = np.array(y0, dtype=np.complex128, copy=True)
         self.norm = norm if norm is not None else LocalNorm(self.y.size)
+        # uI, k1 and the stage argument, and the error's scratch: reused every step
+        self._work = [np.empty_like(self.y) for _ in range(3)]
+        self._err = np.empty(2 * self.y.size)
         self.stats = Stats()
         self.t_stop = None
         self.f = self._call(self.t, self.y)
@@ -76,18 +83,20 @@ class ERK43IP:
     done = DOP853.done
 
     def _try(self, t, y, h):
-        m = self.model
+        m, w = self.model, self._work
         half = 0.5 * h
-        uI = m.propagate(y, half)
-        k1 = m.propagate(self.f, half)
-        k2 = self._call(t + half, uI + half * k1)
-        k3 = self._call(t + half, uI + half * k2)
-        k4 = self._call(t + h, m.propagate(uI + h * k3, half))
-        b = m.propagate(uI + (h / 6) * (k1 + 2 * k2 + 2 * k3), half)
-        u4 = b + (h / 6) * k4
+        e = m.factor(half)
+        uI, k1, x = w
+        _kernels.erk_start(e, y, self.f, half, uI, k1, x)
+        k2 = self._call(t + half, x)
+        _kernels.axpy_into(uI, half, k2, x)
+        k3 = self._call(t + half, x)
+        _kernels.scaled_axpy_into(e, uI, h, k3, x)
+        k4 = self._call(t + h, x)
+        u4 = _kernels.erk_end(e, uI, k1, k2, k3, k4, h / 6, np.empty_like(y))
         k5 = self._call(t + h, u4)
-        scale = self.atol + self.rtol * np.maximum(np.abs(y), np.abs(u4))
-        err = self._rms((h / 10) * (k4 - k5) / scale)
+        r = _kernels.erk_error(y, u4, k4, k5, h / 10, self.atol, self.rtol, self._err)
+        err = float(np.sqrt(self.norm.sum_sq(r) / self.norm.size))
         return u4, k5, err
 
     def step(self) -> None:
@@ -102,8 +111,9 @@ class ERK43IP:
         h_abs = max(min(self.h_abs, self.max_step), min_step)
         rejected = False
         while True:
-            h = min(h_abs, stop - t)
-            clipped = h < h_abs
+            h_step = step_level(h_abs, self._levels) if self._levels else h_abs
+            h = min(h_step, stop - t)
+            clipped = h < h_step
             u4, k5, err = self._try(t, y, h)
             if not np.isfinite(err):
                 factor = ctrl.min_factor
