@@ -142,3 +142,82 @@ def test_auto_falls_back_to_scipy(monkeypatch):
     assert ffts.resolve("auto") == "scipy"
     with pytest.raises(ValueError, match="numerics.fft"):
         ffts.resolve("fftw3")
+
+
+class _Unfused:
+    """The GNLSE model without its fused-stage hooks (stage_into, stage_buffer): the
+    steppers then take their generic path, the reference for the fused one."""
+
+    def __init__(self, model):
+        self._m = model
+
+    def __getattr__(self, name):
+        if name in ("stage_into", "stage_buffer"):
+            raise AttributeError(name)
+        return getattr(self._m, name)
+
+
+def _fused_pair(kind):
+    betas = [-1.1830e-2, 8.1038e-5, -9.5205e-8, 2.0737e-10]
+    return [fm.GNLSE(1024, 2.0, 835.0, betas, 0.11, fft=kind,
+                     raman=lambda w: fm.blow_wood_spectrum(w, 0.0122, 0.032),
+                     fraction=0.18) for _ in range(2)]
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+@pytest.mark.parametrize("method", ["dop853", "erk43ip"])
+def test_fused_stages_take_the_generic_steps_bitwise(kind, method):
+    """DOP853's stage_into (the stage sum and the frame's table in one pass, straight into
+    the transform's buffer) and ERK4(3)-IP's stage_buffer round exactly as the generic
+    path: the same steps and the same state, bit for bit."""
+    from physim.integrate import DOP853
+    from physim.integrate.erk43ip import ERK43IP
+    runs = []
+    for m, wrap in zip(_fused_pair(kind), (False, True)):
+        x = m.T / 0.0284
+        c0 = m.to_coeffs(80.0 / np.cosh(x))
+        frame = _Unfused(m) if wrap else m
+        if method == "dop853":
+            st = DOP853(frame.rhs_interaction, 0.0, c0, 0.01, rtol=1e-6, atol=1e-9,
+                        frame=frame, norm=m.norm)
+        else:
+            st = ERK43IP(frame, 0.0, c0, 0.01, rtol=1e-6, atol=1e-9, norm=m.norm)
+        while not st.done:
+            st.step()
+        runs.append((st.stats.as_dict(), st.y.copy()))
+    assert runs[0][0] == runs[1][0] and runs[0][0]["naccept"] > 20
+    assert np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_stage_kernels_against_numpy():
+    """stage_sum_times is stage_sum then the product, bit for bit; scaled_errors is
+    DOP853's numpy error estimate to the last bit of |.| (complex and real states)."""
+    from physim.integrate import _kernels as ik
+    from physim.solvers.nlse.fibre import kernels as fk
+    rng = np.random.default_rng(3)
+    n = 1000                                 # not a multiple of the kernels' block
+    K = rng.normal(size=(13, 2 * n))
+    y = rng.normal(size=2 * n)
+    coef = rng.normal(size=13)
+    coef[3] = 0.0
+    w = rng.normal(size=n) + 1j * rng.normal(size=n)
+    for s in (1, 5, 12):
+        ref = np.empty(2 * n)
+        ik.stage_sum(y, K, coef, s, 0.37, ref)
+        got = ik.stage_sum_times(y, K, coef, s, 0.37, w, np.empty(n, complex))
+        # numba's product, as the generic path takes it (numpy's SIMD one may use FMA)
+        assert np.array_equal(got, fk.times(w, ref.view(complex)))
+    e5, e3 = rng.normal(size=13), rng.normal(size=13)
+    y_new = rng.normal(size=2 * n)
+    for pairs in (True, False):
+        err5, err3 = np.empty(2 * n), np.empty(2 * n)
+        ik.scaled_errors(K, e5, e3, 13, y, y_new, 1e-9, 1e-6, pairs, err5, err3)
+        a, b = (y.view(complex), y_new.view(complex)) if pairs else (y, y_new)
+        scale = 1e-9 + np.maximum(np.abs(a), np.abs(b)) * 1e-6
+        if pairs:
+            scale = np.repeat(scale, 2)
+        for got, e in ((err5, e5), (err3, e3)):
+            want = (e @ K) / scale
+            # against BLAS's sum (another order): round-off of the 13 terms
+            assert np.max(np.abs(got - want)) < 1e-13 * np.max(np.abs(want))
+

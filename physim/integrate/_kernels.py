@@ -39,6 +39,78 @@ def combination(K, coef, s, out):
     return out
 
 
+# the block of a state that the fused passes below sum in a local buffer: 4 kB, in L1
+_BLOCK = 512
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _block_sum(K, coef, s, j0, m, tmp):
+    """tmp[:m] = sum_{i<s} coef[i] K[i, j0:j0+m], in :func:`combination`'s order."""
+    c0 = coef[0]
+    row = K[0, j0:j0 + m]
+    for b in range(m):
+        tmp[b] = c0 * row[b]
+    for i in range(1, s):
+        c = coef[i]
+        if c != 0.0:
+            row = K[i, j0:j0 + m]
+            for b in range(m):
+                tmp[b] += c * row[b]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def stage_sum_times(y, K, coef, s, h, w, out):
+    """out = w (y + (sum_{i<s} coef[i] K[i]) h), complex w and out: :func:`stage_sum`
+    and a pointwise factor in one pass, rounded exactly as :func:`stage_sum` followed by
+    the product (the integrating-factor stage of a right-hand side, written straight into
+    a transform's input buffer). y, K: flat real views as in :func:`stage_sum`. The sum
+    is formed block by block in a buffer that stays in L1, so each stage row is read
+    once, not read and written back once per row."""
+    n = y.size
+    tmp = np.empty(_BLOCK)
+    for j0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - j0)
+        _block_sum(K, coef, s, j0, m, tmp)
+        yb = y[j0:j0 + m]
+        wb = w[j0 // 2:(j0 + m) // 2]
+        ob = out[j0 // 2:(j0 + m) // 2]
+        for b in range(m // 2):
+            re = yb[2 * b] + tmp[2 * b] * h
+            im = yb[2 * b + 1] + tmp[2 * b + 1] * h
+            ob[b] = wb[b] * complex(re, im)
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def scaled_errors(K, e5, e3, s, y, y_new, atol, rtol, pairs, err5, err3):
+    """err5 = (sum_{i<s} e5[i] K[i]) / scale and err3 likewise, scale = atol + rtol
+    max(|y|, |y_new|) per element: DOP853's two error estimates in one pass over the
+    stages (flat real views; with ``pairs`` the state is complex, element k the pair 2k,
+    2k+1). A complex |.| is the square root of the larger |.|²: the same number as the
+    larger of two hypot calls but for the last bit, in a loop that vectorises."""
+    n = y.size
+    t5 = np.empty(_BLOCK)
+    t3 = np.empty(_BLOCK)
+    step = 2 if pairs else 1
+    for j0 in range(0, n, _BLOCK):
+        m = min(_BLOCK, n - j0)
+        _block_sum(K, e5, s, j0, m, t5)
+        _block_sum(K, e3, s, j0, m, t3)
+        yb, nb = y[j0:j0 + m], y_new[j0:j0 + m]
+        o5, o3 = err5[j0:j0 + m], err3[j0:j0 + m]
+        for b in range(0, m, step):
+            if pairs:
+                a = yb[b] * yb[b] + yb[b + 1] * yb[b + 1]
+                c = nb[b] * nb[b] + nb[b + 1] * nb[b + 1]
+                scale = atol + np.sqrt(max(a, c)) * rtol
+                o5[b + 1] = t5[b + 1] / scale
+                o3[b + 1] = t3[b + 1] / scale
+            else:
+                scale = atol + max(abs(yb[b]), abs(nb[b])) * rtol
+            o5[b] = t5[b] / scale
+            o3[b] = t3[b] / scale
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def sum_sq(x):
     """Σ x[j]² of a flat real array in a fixed order: no BLAS, no FMA (no fastmath).

@@ -37,7 +37,11 @@ Two hooks make the stepper reusable for distributed and transformed states:
   f)``: the steps taken are then the controller's proposal rounded down to the ladder
   2^(k/n) (:func:`step_level`), and the stages are called by their exact offsets c·h, so
   consecutive steps on one rung reuse the frame's tables instead of building 12 new
-  ones (rounding down only shortens a step the error control accepted).
+  ones (rounding down only shortens a step the error control accepted). Such a frame
+  may also provide ``stage_into(tau, y, K, coef, s, h, out)``, ``fun`` at the anchor +
+  tau of y + h sum_{i<s} coef[i] K[i] written into ``out`` (y and K as flat real views,
+  :func:`_kernels.stage_sum_times` forms the sum and the frame's weight in one pass), and
+  ``rhs_offset(tau, y, out=...)``: the stages then go straight into the stage array.
 """
 from __future__ import annotations
 
@@ -232,6 +236,9 @@ class DOP853:
         self.frame = frame
         self._to_end = frame.to_end if getattr(frame, "error_at_end", False) else None
         self._levels = int(getattr(frame, "step_levels", 0) or 0)
+        # a ladder frame may take a stage's sum and its own weight in one pass
+        self._stage_into = (getattr(frame, "stage_into", None)
+                            if self._levels and self._fused else None)
         self.max_steps = max_steps
         self.t_stop = None  # see stop_at
         self.y = np.array(y0, copy=True)
@@ -280,7 +287,17 @@ class DOP853:
             self.frame.set_anchor(self.t)  # the trial call must not move the anchor
         return min(100 * h0, h1, interval, self.max_step)
 
-    def _error_norm(self, h, scale) -> float:
+    def _error_norm(self, h, y, y_new) -> float:
+        if self._fused and self._to_end is None:
+            s = self.n_stages + 1
+            err5 = np.empty_like(self.y)
+            err3 = np.empty_like(err5)
+            _kernels.scaled_errors(self._Kr, self.E5, self.E3, s, _real(y), _real(y_new),
+                                   self.atol, self.rtol, np.iscomplexobj(self.y),
+                                   _real(err5), _real(err3))
+            return self._blend(h, err5, err3)
+        y_scale = y_new if self._to_end is None else self._to_end(h, y_new)
+        scale = self.atol + np.maximum(np.abs(y), np.abs(y_scale)) * self.rtol
         # flatten the state axes: K.T would reverse them for an N-D state
         K = self.K[:self.n_stages + 1].reshape(self.n_stages + 1, -1)
         if self._fused:
@@ -297,6 +314,10 @@ class DOP853:
             err3 = self._to_end(h, err3.reshape(shape)).reshape(-1)
         err5 = (err5 / scale.reshape(-1)).reshape(scale.shape)
         err3 = (err3 / scale.reshape(-1)).reshape(scale.shape)
+        return self._blend(h, err5, err3)
+
+    def _blend(self, h, err5, err3) -> float:
+        """Hairer's blend of the scaled 5th- and 3rd-order estimates."""
         e5, e3 = self.norm.sum_sq(err5), self.norm.sum_sq(err3)
         if e5 == 0 and e3 == 0:
             return 0.0
@@ -319,17 +340,29 @@ class DOP853:
             return self.frame.rhs_offset(c * h, y)
         return self._call(t + c * h, y)
 
+    def _stage_of(self, t, c, h, y, coef, s, k):
+        """K[k] = fun at t + c h of y + h sum_{i<s} coef[i] K[i]."""
+        if self._stage_into is None:
+            self.K[k] = self._stage(t, c, h, self._combine(y, s, coef, h))
+            return
+        self.stats.nfev += 1
+        self._stage_into(c * h, _real(y), self._Kr, coef, s, h, self.K[k])
+
     def _rk_step(self, t, y, h):
         K = self.K
         K[0] = self.f
         for s in range(1, self.n_stages):
-            K[s] = self._stage(t, self.C[s], h, self._combine(y, s, self.A[s], h))
+            self._stage_of(t, self.C[s], h, y, self.A[s], s, s)
         if self._fused:
             y_new = self._combine(y, self.n_stages, self.B, h)
         else:  # scipy's form of the final sum
             y_new = y + h * np.dot(K[:self.n_stages].reshape(self.n_stages, -1).T,
                                    self.B).reshape(y.shape)
-        K[self.n_stages] = self._stage(t, 1.0, h, y_new)
+        if self._stage_into is None:
+            K[self.n_stages] = self._stage(t, 1.0, h, y_new)
+        else:
+            self.stats.nfev += 1
+            self.frame.rhs_offset(h, y_new, out=K[self.n_stages])
         return y_new
 
     # -- public --------------------------------------------------------------
@@ -374,9 +407,7 @@ class DOP853:
             h = h_step if self._levels and t_new == t + h_step else t_new - t
             y_new = self._rk_step(t, y, h)
             with np.errstate(invalid="ignore", over="ignore"):  # a blow-up is handled below
-                y_scale = y_new if self._to_end is None else self._to_end(h, y_new)
-                scale = self.atol + np.maximum(np.abs(y), np.abs(y_scale)) * self.rtol
-                err = self._error_norm(h, scale)
+                err = self._error_norm(h, y, y_new)
             if not np.isfinite(err):
                 nonfinite += 1
                 self.stats.nreject += 1
@@ -454,7 +485,7 @@ class DOP853:
         if self.frame is not None:
             self.frame.set_anchor(t_old)
         for s in range(self.n_stages + 1, _co.N_STAGES_EXTENDED):
-            K[s] = self._stage(t_old, _co.C[s], h, self._combine(y_old, s, _co.A[s], h))
+            self._stage_of(t_old, _co.C[s], h, y_old, _co.A[s], s, s)
         if self.frame is not None:
             self.frame.set_anchor(self.t)
         if not self._dense_counted:

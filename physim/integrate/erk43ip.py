@@ -34,7 +34,9 @@ from .dop853 import (DOP853, HAIRER_CONTROLLER, Checkpoint, Controller, Integrat
 class ERK43IP:
     """Integrate u' = L u + N(t, u) from t0 to t_end with ERK4(3)-IP, one accepted step per
     call. ``model``: ``factor(h)`` = e^{L h} (diagonal, an array like u) and
-    ``nonlinear_rhs(t, u)`` = N(t, u), a new array (u is scratch the stepper reuses)."""
+    ``nonlinear_rhs(t, u, out=None)`` = N(t, u), into ``out`` or a new array (u is scratch
+    the stepper reuses). A model with a ``stage_buffer`` (its transform's input array)
+    gets the stage arguments written there, so it need not copy them in."""
 
     order = 4
     needs_stops = True
@@ -57,17 +59,21 @@ class ERK43IP:
         self.max_step, self.ctrl, self.max_steps = float(max_step), controller, max_steps
         self.y = np.array(y0, dtype=np.complex128, copy=True)
         self.norm = norm if norm is not None else LocalNorm(self.y.size)
-        # uI, k1 and the stage argument, and the error's scratch: reused every step
-        self._work = [np.empty_like(self.y) for _ in range(3)]
+        # uI, k1, k2, k3, k4, the stage argument and the error's scratch: reused every step
+        self._work = [np.empty_like(self.y) for _ in range(5)]
+        buffer = getattr(model, "stage_buffer", None)
+        self._work.append(np.empty_like(self.y) if buffer is None else buffer)
         self._err = np.empty(2 * self.y.size)
         self.stats = Stats()
         self.t_stop = None
         self.f = self._call(self.t, self.y)
         self.h_abs = first_step_of(self, first_step, t0, t_end)
 
-    def _call(self, t, y):
+    def _call(self, t, y, out=None):
         self.stats.nfev += 1
-        return self.model.nonlinear_rhs(t, y)
+        if out is None:
+            return self.model.nonlinear_rhs(t, y)
+        return self.model.nonlinear_rhs(t, y, out=out)
 
     def _rms(self, x) -> float:
         return float(np.sqrt(self.norm.sum_sq(x) / self.norm.size))
@@ -86,13 +92,13 @@ class ERK43IP:
         m, w = self.model, self._work
         half = 0.5 * h
         e = m.factor(half)
-        uI, k1, x = w
+        uI, k1, k2, k3, k4, x = w
         _kernels.erk_start(e, y, self.f, half, uI, k1, x)
-        k2 = self._call(t + half, x)
+        self._call(t + half, x, k2)
         _kernels.axpy_into(uI, half, k2, x)
-        k3 = self._call(t + half, x)
+        self._call(t + half, x, k3)
         _kernels.scaled_axpy_into(e, uI, h, k3, x)
-        k4 = self._call(t + h, x)
+        self._call(t + h, x, k4)
         u4 = _kernels.erk_end(e, uI, k1, k2, k3, k4, h / 6, np.empty_like(y))
         k5 = self._call(t + h, u4)
         r = _kernels.erk_error(y, u4, k4, k5, h / 10, self.atol, self.rtol, self._err)
