@@ -221,3 +221,18 @@ def test_stage_kernels_against_numpy():
             # against BLAS's sum (another order): round-off of the 13 terms
             assert np.max(np.abs(got - want)) < 1e-13 * np.max(np.abs(want))
 
+
+@pytest.mark.skipif(not ffts.have_pyfftw(), reason="pyFFTW is not installed (the fftw extra)")
+def test_pyfftw_core_skips_the_package_interfaces():
+    """The transforms load pyFFTW's compiled core alone (its package imports
+    scipy.fftpack and dask.array, up to 0.9 s); a later ``import pyfftw`` gets the same."""
+    code = ("import sys\n"
+            "from physim.solvers.nlse.fibre import fft\n"
+            "t = fft.make('pyfftw', 256)\n"
+            "print('pyfftw.interfaces' in sys.modules, 'dask.array' in sys.modules)\n"
+            "import pyfftw\n"
+            "print(type(t._fwd) is pyfftw.FFTW)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "False", "True"]
