@@ -178,13 +178,14 @@ class Inputs:
         self.resolved[name] = Resolved(dims, coords, out, attrs)
         return out
 
-    def table(self, name: str, coord: str, min_points: int = 2):
+    def table(self, name: str, coord: str, min_points: int = 2, at=None):
         """The input ``name`` as a real 1-D table on its own coordinate ``coord`` (not on
         the run's grid: the solver interpolates it as the physics asks), as (coordinate
         values, values), or None when an optional input is not given. From Python: an
-        ``xarray.DataArray`` along ``coord`` or a (2, n) array (row 0 the coordinate, row
-        1 the values); from a file: the section's ``variable`` (default ``name``) along
-        the coordinate ``coord``.
+        ``xarray.DataArray`` along ``coord``, a (2, n) array (row 0 the coordinate, row
+        1 the values) or, where the solver gives ``at`` (the run's grid on ``coord``), a
+        callable of ``coord`` sampled there; from a file: the section's ``variable``
+        (default ``name``) along the coordinate ``coord``.
         The coordinate must be strictly monotonic."""
         spec = self.declared[name]
         sec = self.params[spec.section]
@@ -194,7 +195,7 @@ class Inputs:
             if isinstance(value, Resolved):  # stored in an earlier run's output
                 x, y, attrs = value.coords[value.dims[0]], value.values, value.attrs
             else:
-                x, y, attrs = _table_from_python(key, value, coord)
+                x, y, attrs = _table_from_python(key, value, coord, at)
         elif sec["kind"] == "file":
             x, y, attrs = _table_from_file(key, sec, name, coord)
         elif spec.required:
@@ -261,7 +262,14 @@ def _from_python(key, value, coords, dtype, periodic):
     return _checked(key, got, shape, dims, dtype), {"source": "array"}
 
 
-def _table_from_python(key, value, coord):
+def _table_from_python(key, value, coord, at=None):
+    if callable(value) and not _is_dataarray(value):
+        if at is None:
+            fail(key, f"a callable, which this input does not take; expected a (2, n) array "
+                 f"[{coord}, values] or a DataArray along {coord!r}")
+        at = np.asarray(at, dtype=float)
+        y, attrs = _from_python(key, value, {coord: at}, float, ())
+        return at, y, attrs
     if _is_dataarray(value):
         if value.dims != (coord,) or coord not in value.coords:
             fail(key, f"a DataArray with dims {tuple(value.dims)}; expected one dimension "

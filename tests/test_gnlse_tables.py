@@ -147,6 +147,55 @@ def test_area_table_conserves_photon_number_not_energy(tmp_path):
     assert rel_l2(ds.A.values[-1], flat.A.values[-1]) > 1e-3
 
 
+def test_callables_of_the_wavelength_are_the_tables(tmp_path):
+    """beta, loss and Aeff given as functions of the wavelength (nm), sampled on the
+    grid's modes: beta(lambda) of the Taylor fibre gives the Taylor run; the Rayleigh-like
+    loss law attenuates each mode by exactly its own alpha; a constant-area function is
+    gamma; the samples are kept in /inputs (the callable's name as the source)."""
+    def beta(lam):
+        return taylor_beta(2 * np.pi * C_NM_PS / lam, b1=4.9e3)
+    ref = run(tmp_path, case(), "taylor.h5")
+    ds = run(tmp_path, case(fibre={"beta": None}, dispersion={"kind": "array"}),
+             "beta.h5", beta=beta)
+    assert rel_l2(ds.A.values[-1], ref.A.values[-1]) < 1e-8
+    import xarray as xr
+    kept = xr.open_dataset(tmp_path / "beta.h5", group="inputs")
+    assert kept.beta.attrs["callable"].endswith("beta")
+    assert kept.beta.size == 512
+
+    def db(lam):
+        return 1.0 + 20.0 * (1400.0 / lam) ** 4
+    c = case(2.0, fibre={"gamma": 0.0}, raman={"kind": "none"}, loss={"kind": "array"})
+    ds = run(tmp_path, c, "loss.h5", loss=db)
+    alpha = db(C_NM_PS / ds.frequency.values) * np.log(10) / 10
+    s0, s1 = ds.spectrum.values[0], ds.spectrum.values[-1]
+    keep = s0 > 1e-30 * s0.max()
+    assert np.max(np.abs(-np.log(s1[keep] / s0[keep]) / 2.0 / alpha[keep] - 1)) < 1e-10
+
+    n2, aeff = 2.6e-20, 80.0
+    gamma = n2 * W0 * 1e12 / (C_M_PS * 1e12 * aeff * 1e-12)
+    ref = run(tmp_path, case(fibre={"gamma": gamma}), "gamma.h5")
+    ds = run(tmp_path, case(fibre={"gamma": None, "n2": n2}, area={"kind": "array"}),
+             "area.h5", area=lambda lam: np.full_like(lam, aeff))
+    assert rel_l2(ds.A.values[-1], ref.A.values[-1]) < 1e-13
+
+
+def test_bad_callable_table_one_line():
+    c = _changed(TABLE_CASE)
+    for given, words in (
+            (lambda lam: 1 / 0, "<lambda> raised ZeroDivisionError"),
+            (lambda lam: lam[:3], "<lambda> returned shape (3,)"),
+            (lambda lam: np.where(lam > 1550, np.nan, 0.0),
+             "dispersion.beta: 256 non-finite values")):
+        with pytest.raises(CaseError) as err:
+            _model(c, beta=given)
+        assert words in str(err.value)
+        assert len(err.value.problems) == 1
+
+
+TABLE_CASE = {"fibre": {"beta": None}, "dispersion": {"kind": "array"}}
+
+
 def _model(c, **given):
     p = validate(c, SCHEMA)
     return build_model(p, Inputs(p, INPUTS, given))

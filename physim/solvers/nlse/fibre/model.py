@@ -125,6 +125,14 @@ def raman_first_moment(kind: str, **p) -> float:
     return float(((H[1] - H[0]) / (2 * eps) / 1j).real)
 
 
+def mode_offsets(N, window):
+    """The optical angular-frequency offsets ω_m = −k_m (rad/ps) of the FFT-ordered modes
+    of N points over a window (ps)."""
+    m = np.arange(N)
+    m = np.where(m < (N + 1) // 2, m, m - N)
+    return -(2 * np.pi / window * m)
+
+
 class PlainFFT1D:
     def __init__(self, n):
         self.N = n
@@ -176,10 +184,8 @@ class GNLSE:
         self.nu0 = self.omega0 / (2 * np.pi)                         # THz
         self.dT = self.window / self.N
         self.T = -self.window / 2 + self.dT * np.arange(self.N)
-        m = np.arange(self.N)
-        m = np.where(m < (self.N + 1) // 2, m, m - self.N)
-        self.k = 2 * np.pi / self.window * m
-        self.omega = -self.k                                         # offset, rad/ps
+        self.omega = mode_offsets(self.N, self.window)               # offset, rad/ps
+        self.k = -self.omega
         self.omega_abs = self.omega0 + self.omega
         self.betas = [float(b) for b in betas] if dispersion is None else None
         self.gamma = float(gamma)

@@ -19,7 +19,7 @@ from ....io import Var
 from ....parallel import SerialComm, local_members, member_rng
 from ..simulation import LayoutError, Simulation as NLSESimulation
 from . import tables
-from .model import C_NM_PS, GNLSE, raman_spectrum
+from .model import C_NM_PS, GNLSE, mode_offsets, raman_spectrum
 from .schema import INPUTS, LENGTH_UNITS, pulse_t0
 from .tables import C_M_PS
 
@@ -36,8 +36,13 @@ def fibre_tables(p: dict, inputs=None) -> dict:
     f = p["fibre"]
     if inputs is None:  # file tables need no Python inputs; array ones then say so
         inputs = Inputs(p, INPUTS)
-    omega0 = 2 * np.pi * C_NM_PS / p["grid"]["wavelength"]
+    g = p["grid"]
+    omega0 = 2 * np.pi * C_NM_PS / g["wavelength"]
     unit_m = LENGTH_UNITS[f["units"]]
+    # where a table given as a callable of the wavelength is sampled: the grid's modes,
+    # in ascending wavelength (a spline through them is exact on them)
+    w_abs = np.sort(omega0 + mode_offsets(g["N"], g["window"]))[::-1]
+    grid_nm = 2 * np.pi * C_NM_PS / w_abs if w_abs[-1] > 0 else None
     out = {}
     d = p["dispersion"]
     if d["kind"] in SOURCE_KINDS:
@@ -46,14 +51,14 @@ def fibre_tables(p: dict, inputs=None) -> dict:
         if other in inputs.given and q not in inputs.given:
             fail("dispersion.quantity", f"{q!r}, but the table given is {other!r}; set "
                  f"dispersion.quantity = {other!r}")
-        lam, v = inputs.table(q, "wavelength", min_points=4)
+        lam, v = inputs.table(q, "wavelength", min_points=4, at=grid_nm)
         out["dispersion"] = tables.dispersion(f"dispersion.{q}", lam, v, q, unit_m, omega0,
                                               d["outside"])
     if p["loss"]["kind"] in SOURCE_KINDS:
-        lam, v = inputs.table("loss", "wavelength", min_points=2)
+        lam, v = inputs.table("loss", "wavelength", min_points=2, at=grid_nm)
         out["alpha"] = tables.loss("loss.loss", lam, v, p["loss"]["outside"])
     if p["area"]["kind"] in SOURCE_KINDS:
-        lam, v = inputs.table("area", "wavelength", min_points=2)
+        lam, v = inputs.table("area", "wavelength", min_points=2, at=grid_nm)
         out["area"], a0 = tables.area("area.area", lam, v, p["area"]["outside"], omega0)
         # γ0 = n2 ω0 / (c Aeff(ω0)): n2 m²/W, ω0 in 1/s, Aeff in m², per length unit
         out["gamma"] = f["n2"] * omega0 * 1e12 / (C_M_PS * 1e12 * a0 * 1e-12) * unit_m
